@@ -1,0 +1,286 @@
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics.X86;
+
+namespace Inference.Autodiff.Kernels;
+
+/// <summary>
+/// Register-blocked float64 matrix kernels on <see cref="Vector{T}"/> (4 rows × 2 vectors of
+/// accumulators). All matrices are row-major; the left operand may be read transposed through its strides.
+/// </summary>
+internal static class MatMulKernel
+{
+    private static readonly bool HasFma = Fma.IsSupported || System.Runtime.Intrinsics.Arm.AdvSimd.IsSupported;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector<double> MulAdd(Vector<double> a, Vector<double> b, Vector<double> c) =>
+        HasFma ? Vector.FusedMultiplyAdd(a, b, c) : (a * b) + c;
+
+    /// <summary>
+    /// C[m,n] (+)= A·B where A[i,p] = a[i·rowStrideA + p·colStrideA] and B is row-major k×n.
+    /// (rowStrideA, colStrideA) = (k, 1) reads A as stored; (1, m) reads a stored k×m matrix transposed.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Gemm(ReadOnlySpan<double> a, int rowStrideA, int colStrideA, ReadOnlySpan<double> b, Span<double> c, int m, int k, int n, bool accumulate)
+    {
+        if (!accumulate)
+        {
+            c[..(m * n)].Clear();
+        }
+
+        if (m == 0 || n == 0 || k == 0)
+        {
+            return;
+        }
+
+        int w = Vector<double>.Count;
+        ref double ar = ref MemoryMarshal.GetReference(a);
+        ref double br = ref MemoryMarshal.GetReference(b);
+        ref double cr = ref MemoryMarshal.GetReference(c);
+        int i = 0;
+        for (; i + 4 <= m; i += 4)
+        {
+            int a0 = i * rowStrideA, a1 = a0 + rowStrideA, a2 = a1 + rowStrideA, a3 = a2 + rowStrideA;
+            ref double c0 = ref Unsafe.Add(ref cr, i * n);
+            ref double c1 = ref Unsafe.Add(ref c0, n);
+            ref double c2 = ref Unsafe.Add(ref c1, n);
+            ref double c3 = ref Unsafe.Add(ref c2, n);
+            int j = 0;
+            for (; j + (2 * w) <= n; j += 2 * w)
+            {
+                var s00 = Vector.LoadUnsafe(ref c0, (nuint)j);
+                var s01 = Vector.LoadUnsafe(ref c0, (nuint)(j + w));
+                var s10 = Vector.LoadUnsafe(ref c1, (nuint)j);
+                var s11 = Vector.LoadUnsafe(ref c1, (nuint)(j + w));
+                var s20 = Vector.LoadUnsafe(ref c2, (nuint)j);
+                var s21 = Vector.LoadUnsafe(ref c2, (nuint)(j + w));
+                var s30 = Vector.LoadUnsafe(ref c3, (nuint)j);
+                var s31 = Vector.LoadUnsafe(ref c3, (nuint)(j + w));
+                int pa = 0;
+                for (int p = 0; p < k; p++, pa += colStrideA)
+                {
+                    ref double bp = ref Unsafe.Add(ref br, (p * n) + j);
+                    var b0 = Vector.LoadUnsafe(ref bp);
+                    var b1 = Vector.LoadUnsafe(ref bp, (nuint)w);
+                    var x0 = new Vector<double>(Unsafe.Add(ref ar, a0 + pa));
+                    var x1 = new Vector<double>(Unsafe.Add(ref ar, a1 + pa));
+                    var x2 = new Vector<double>(Unsafe.Add(ref ar, a2 + pa));
+                    var x3 = new Vector<double>(Unsafe.Add(ref ar, a3 + pa));
+                    s00 = MulAdd(x0, b0, s00);
+                    s01 = MulAdd(x0, b1, s01);
+                    s10 = MulAdd(x1, b0, s10);
+                    s11 = MulAdd(x1, b1, s11);
+                    s20 = MulAdd(x2, b0, s20);
+                    s21 = MulAdd(x2, b1, s21);
+                    s30 = MulAdd(x3, b0, s30);
+                    s31 = MulAdd(x3, b1, s31);
+                }
+
+                s00.StoreUnsafe(ref c0, (nuint)j);
+                s01.StoreUnsafe(ref c0, (nuint)(j + w));
+                s10.StoreUnsafe(ref c1, (nuint)j);
+                s11.StoreUnsafe(ref c1, (nuint)(j + w));
+                s20.StoreUnsafe(ref c2, (nuint)j);
+                s21.StoreUnsafe(ref c2, (nuint)(j + w));
+                s30.StoreUnsafe(ref c3, (nuint)j);
+                s31.StoreUnsafe(ref c3, (nuint)(j + w));
+            }
+
+            for (; j + w <= n; j += w)
+            {
+                var s0 = Vector.LoadUnsafe(ref c0, (nuint)j);
+                var s1 = Vector.LoadUnsafe(ref c1, (nuint)j);
+                var s2 = Vector.LoadUnsafe(ref c2, (nuint)j);
+                var s3 = Vector.LoadUnsafe(ref c3, (nuint)j);
+                int pa = 0;
+                for (int p = 0; p < k; p++, pa += colStrideA)
+                {
+                    var b0 = Vector.LoadUnsafe(ref Unsafe.Add(ref br, (p * n) + j));
+                    s0 = MulAdd(new Vector<double>(Unsafe.Add(ref ar, a0 + pa)), b0, s0);
+                    s1 = MulAdd(new Vector<double>(Unsafe.Add(ref ar, a1 + pa)), b0, s1);
+                    s2 = MulAdd(new Vector<double>(Unsafe.Add(ref ar, a2 + pa)), b0, s2);
+                    s3 = MulAdd(new Vector<double>(Unsafe.Add(ref ar, a3 + pa)), b0, s3);
+                }
+
+                s0.StoreUnsafe(ref c0, (nuint)j);
+                s1.StoreUnsafe(ref c1, (nuint)j);
+                s2.StoreUnsafe(ref c2, (nuint)j);
+                s3.StoreUnsafe(ref c3, (nuint)j);
+            }
+
+            for (; j < n; j++)
+            {
+                double t0 = Unsafe.Add(ref c0, j), t1 = Unsafe.Add(ref c1, j), t2 = Unsafe.Add(ref c2, j), t3 = Unsafe.Add(ref c3, j);
+                int pa = 0;
+                for (int p = 0; p < k; p++, pa += colStrideA)
+                {
+                    double bv = Unsafe.Add(ref br, (p * n) + j);
+                    t0 += Unsafe.Add(ref ar, a0 + pa) * bv;
+                    t1 += Unsafe.Add(ref ar, a1 + pa) * bv;
+                    t2 += Unsafe.Add(ref ar, a2 + pa) * bv;
+                    t3 += Unsafe.Add(ref ar, a3 + pa) * bv;
+                }
+
+                Unsafe.Add(ref c0, j) = t0;
+                Unsafe.Add(ref c1, j) = t1;
+                Unsafe.Add(ref c2, j) = t2;
+                Unsafe.Add(ref c3, j) = t3;
+            }
+        }
+
+        for (; i < m; i++)
+        {
+            int a0 = i * rowStrideA;
+            ref double c0 = ref Unsafe.Add(ref cr, i * n);
+            int j = 0;
+            for (; j + w <= n; j += w)
+            {
+                var s0 = Vector.LoadUnsafe(ref c0, (nuint)j);
+                int pa = 0;
+                for (int p = 0; p < k; p++, pa += colStrideA)
+                {
+                    s0 = MulAdd(new Vector<double>(Unsafe.Add(ref ar, a0 + pa)), Vector.LoadUnsafe(ref Unsafe.Add(ref br, (p * n) + j)), s0);
+                }
+
+                s0.StoreUnsafe(ref c0, (nuint)j);
+            }
+
+            for (; j < n; j++)
+            {
+                double t0 = Unsafe.Add(ref c0, j);
+                int pa = 0;
+                for (int p = 0; p < k; p++, pa += colStrideA)
+                {
+                    t0 += Unsafe.Add(ref ar, a0 + pa) * Unsafe.Add(ref br, (p * n) + j);
+                }
+
+                Unsafe.Add(ref c0, j) = t0;
+            }
+        }
+    }
+
+    /// <summary>y[m] (+)= A[m,k]·x[k], four rows at a time.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Gemv(ReadOnlySpan<double> a, ReadOnlySpan<double> x, Span<double> y, int m, int k, bool accumulate)
+    {
+        int w = Vector<double>.Count;
+        ref double ar = ref MemoryMarshal.GetReference(a);
+        ref double xr = ref MemoryMarshal.GetReference(x);
+        int i = 0;
+        for (; i + 4 <= m; i += 4)
+        {
+            ref double r0 = ref Unsafe.Add(ref ar, i * k);
+            ref double r1 = ref Unsafe.Add(ref r0, k);
+            ref double r2 = ref Unsafe.Add(ref r1, k);
+            ref double r3 = ref Unsafe.Add(ref r2, k);
+            var s0 = Vector<double>.Zero;
+            var s1 = Vector<double>.Zero;
+            var s2 = Vector<double>.Zero;
+            var s3 = Vector<double>.Zero;
+            int p = 0;
+            for (; p + w <= k; p += w)
+            {
+                var xv = Vector.LoadUnsafe(ref xr, (nuint)p);
+                s0 = MulAdd(Vector.LoadUnsafe(ref r0, (nuint)p), xv, s0);
+                s1 = MulAdd(Vector.LoadUnsafe(ref r1, (nuint)p), xv, s1);
+                s2 = MulAdd(Vector.LoadUnsafe(ref r2, (nuint)p), xv, s2);
+                s3 = MulAdd(Vector.LoadUnsafe(ref r3, (nuint)p), xv, s3);
+            }
+
+            double t0 = Vector.Sum(s0), t1 = Vector.Sum(s1), t2 = Vector.Sum(s2), t3 = Vector.Sum(s3);
+            for (; p < k; p++)
+            {
+                double xv = Unsafe.Add(ref xr, p);
+                t0 += Unsafe.Add(ref r0, p) * xv;
+                t1 += Unsafe.Add(ref r1, p) * xv;
+                t2 += Unsafe.Add(ref r2, p) * xv;
+                t3 += Unsafe.Add(ref r3, p) * xv;
+            }
+
+            if (accumulate)
+            {
+                y[i] += t0;
+                y[i + 1] += t1;
+                y[i + 2] += t2;
+                y[i + 3] += t3;
+            }
+            else
+            {
+                y[i] = t0;
+                y[i + 1] = t1;
+                y[i + 2] = t2;
+                y[i + 3] = t3;
+            }
+        }
+
+        for (; i < m; i++)
+        {
+            double t = System.Numerics.Tensors.TensorPrimitives.Dot(a.Slice(i * k, k), x);
+            y[i] = accumulate ? y[i] + t : t;
+        }
+    }
+
+    /// <summary>y[k] += Aᵀ·g for A[m,k] row-major, four rows of A per pass over y.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void GemvTransposedAccumulate(ReadOnlySpan<double> a, ReadOnlySpan<double> g, Span<double> y, int m, int k)
+    {
+        int w = Vector<double>.Count;
+        ref double ar = ref MemoryMarshal.GetReference(a);
+        ref double yr = ref MemoryMarshal.GetReference(y);
+        int i = 0;
+        for (; i + 4 <= m; i += 4)
+        {
+            ref double r0 = ref Unsafe.Add(ref ar, i * k);
+            ref double r1 = ref Unsafe.Add(ref r0, k);
+            ref double r2 = ref Unsafe.Add(ref r1, k);
+            ref double r3 = ref Unsafe.Add(ref r2, k);
+            double g0 = g[i], g1 = g[i + 1], g2 = g[i + 2], g3 = g[i + 3];
+            var v0 = new Vector<double>(g0);
+            var v1 = new Vector<double>(g1);
+            var v2 = new Vector<double>(g2);
+            var v3 = new Vector<double>(g3);
+            int p = 0;
+            for (; p + w <= k; p += w)
+            {
+                var acc = Vector.LoadUnsafe(ref yr, (nuint)p);
+                acc = MulAdd(v0, Vector.LoadUnsafe(ref r0, (nuint)p), acc);
+                acc = MulAdd(v1, Vector.LoadUnsafe(ref r1, (nuint)p), acc);
+                acc = MulAdd(v2, Vector.LoadUnsafe(ref r2, (nuint)p), acc);
+                acc = MulAdd(v3, Vector.LoadUnsafe(ref r3, (nuint)p), acc);
+                acc.StoreUnsafe(ref yr, (nuint)p);
+            }
+
+            for (; p < k; p++)
+            {
+                Unsafe.Add(ref yr, p) += (g0 * Unsafe.Add(ref r0, p)) + (g1 * Unsafe.Add(ref r1, p)) + (g2 * Unsafe.Add(ref r2, p)) + (g3 * Unsafe.Add(ref r3, p));
+            }
+        }
+
+        for (; i < m; i++)
+        {
+            System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(a.Slice(i * k, k), g[i], y[..k], y[..k]);
+        }
+    }
+
+    /// <summary>dst[n,m] = srcᵀ for src[m,n], in 8×8 tiles.</summary>
+    public static void Transpose(ReadOnlySpan<double> src, Span<double> dst, int m, int n)
+    {
+        const int T = 8;
+        for (int i0 = 0; i0 < m; i0 += T)
+        {
+            int i1 = Math.Min(i0 + T, m);
+            for (int j0 = 0; j0 < n; j0 += T)
+            {
+                int j1 = Math.Min(j0 + T, n);
+                for (int i = i0; i < i1; i++)
+                {
+                    for (int j = j0; j < j1; j++)
+                    {
+                        dst[(j * m) + i] = src[(i * n) + j];
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,92 @@
+using System.Numerics.Tensors;
+
+namespace Inference.Autodiff;
+
+public static partial class Ops
+{
+    /// <summary>Joins tensors along <paramref name="axis"/>; all other axes must agree.</summary>
+    public static Var Concat(ReadOnlySpan<Var> parts, int axis = -1)
+    {
+        if (parts.Length == 0)
+        {
+            throw new ArgumentException("Concat needs at least one tensor.", nameof(parts));
+        }
+
+        var tape = TapeOf(parts[0], nameof(parts));
+        var s0 = tape.ShapeOf(parts[0]);
+        if (s0.Rank == 0)
+        {
+            throw new ArgumentException("Cannot concatenate scalars; reshape them to vectors of length 1.", nameof(parts));
+        }
+
+        int a = s0.NormalizeAxis(axis, nameof(axis));
+        int total = 0;
+        for (int j = 0; j < parts.Length; j++)
+        {
+            if (!ReferenceEquals(parts[j].Tape, tape))
+            {
+                throw new ArgumentException($"Part {j} is recorded on another tape.", nameof(parts));
+            }
+
+            var sj = tape.ShapeOf(parts[j]);
+            if (sj.Rank != s0.Rank || sj.WithAxis(a, 0) != s0.WithAxis(a, 0))
+            {
+                throw new ArgumentException($"Part {j} has shape {sj}, incompatible with {s0} for concatenation along axis {a}.", nameof(parts));
+            }
+
+            total += sj[a];
+        }
+
+        int start = tape.PushInputs(parts);
+        var ids = tape.Inputs(start, parts.Length);
+        var sy = s0.WithAxis(a, total);
+        int id = tape.Push(ConcatOp.Instance, sy, -1, -1, -1, tape.AnyRequiresGrad(ids));
+        ref NodeRecord n = ref tape.Node(id);
+        n.I0 = a;
+        n.I1 = start;
+        n.I2 = parts.Length;
+        Span<double> y = tape.V(id);
+        var (outer, _, inner) = sy.AroundAxis(a);
+        int offset = 0;
+        foreach (int pid in ids)
+        {
+            int block = tape.Node(pid).Shape[a] * inner;
+            ReadOnlySpan<double> pv = tape.V(pid);
+            for (int o = 0; o < outer; o++)
+            {
+                pv.Slice(o * block, block).CopyTo(y.Slice((o * total * inner) + offset, block));
+            }
+
+            offset += block;
+        }
+
+        return tape.Wrap(id);
+    }
+
+    private sealed class ConcatOp : IOp
+    {
+        public static readonly ConcatOp Instance = new();
+
+        public void Backward(Tape tape, int id, in NodeRecord node)
+        {
+            ReadOnlySpan<double> g = tape.G(id)!;
+            var (outer, total, inner) = node.Shape.AroundAxis(node.I0);
+            int offset = 0;
+            foreach (int pid in tape.Inputs(node.I1, node.I2))
+            {
+                int block = tape.Node(pid).Shape[node.I0] * inner;
+                double[]? gp = tape.G(pid);
+                if (gp is not null)
+                {
+                    for (int o = 0; o < outer; o++)
+                    {
+                        var dst = gp.AsSpan(o * block, block);
+                        TensorPrimitives.Add(dst, g.Slice((o * total * inner) + offset, block), dst);
+                    }
+                }
+
+                offset += block;
+            }
+        }
+    }
+}

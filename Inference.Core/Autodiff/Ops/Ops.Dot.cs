@@ -1,0 +1,41 @@
+using System.Numerics.Tensors;
+
+namespace Inference.Autodiff;
+
+public static partial class Ops
+{
+    /// <summary>Σ aᵢbᵢ over all elements of two tensors of the same shape (a scalar).</summary>
+    public static Var Dot(Var a, Var b)
+    {
+        var tape = TapeOf(a, b, nameof(a), nameof(b));
+        int ai = tape.Check(a), bi = tape.Check(b);
+        if (tape.Node(ai).Shape != tape.Node(bi).Shape)
+        {
+            throw new ArgumentException($"Dot needs equal shapes; got {tape.Node(ai).Shape} and {tape.Node(bi).Shape}.", nameof(b));
+        }
+
+        int id = tape.Push(DotOp.Instance, Shape.Scalar, ai, bi);
+        tape.V(id)[0] = TensorPrimitives.Dot(tape.V(ai), tape.V(bi));
+        return tape.Wrap(id);
+    }
+
+    private sealed class DotOp : IOp
+    {
+        public static readonly DotOp Instance = new();
+
+        public void Backward(Tape tape, int id, in NodeRecord node)
+        {
+            double g = tape.G(id)![0];
+            double[]? ga = tape.G(node.In0), gb = tape.G(node.In1);
+            if (ga is not null)
+            {
+                TensorPrimitives.MultiplyAdd(tape.V(node.In1), g, ga, ga);
+            }
+
+            if (gb is not null)
+            {
+                TensorPrimitives.MultiplyAdd(tape.V(node.In0), g, gb, gb);
+            }
+        }
+    }
+}

@@ -1,0 +1,80 @@
+using System.Numerics.Tensors;
+
+namespace Inference.Autodiff;
+
+public static partial class Ops
+{
+    /// <summary>
+    /// Picks entries along <paramref name="axis"/> by index: y[…, j, …] = x[…, index[j], …]. Indices may
+    /// repeat (their gradients add up). The array is read, not copied: keep it unchanged until the tape is reset.
+    /// </summary>
+    public static Var Gather(Var x, int[] index, int axis = -1)
+    {
+        ArgumentNullException.ThrowIfNull(index);
+        var tape = TapeOf(x, nameof(x));
+        int xi = tape.Check(x);
+        var sx = tape.Node(xi).Shape;
+        if (sx.Rank == 0)
+        {
+            throw new ArgumentException("Cannot gather from a scalar.", nameof(x));
+        }
+
+        int a = sx.NormalizeAxis(axis, nameof(axis));
+        var (outer, len, inner) = sx.AroundAxis(a);
+        CheckIndices(index, len, nameof(index));
+        int id = tape.Push(GatherOp.Instance, sx.WithAxis(a, index.Length), xi);
+        ref NodeRecord n = ref tape.Node(id);
+        n.I0 = a;
+        n.Aux = index;
+        ReadOnlySpan<double> xv = tape.V(xi);
+        Span<double> y = tape.V(id);
+        int m = index.Length;
+        for (int o = 0; o < outer; o++)
+        {
+            for (int j = 0; j < m; j++)
+            {
+                xv.Slice(((o * len) + index[j]) * inner, inner).CopyTo(y.Slice(((o * m) + j) * inner, inner));
+            }
+        }
+
+        return tape.Wrap(id);
+    }
+
+    private static void CheckIndices(int[] index, int size, string paramName)
+    {
+        for (int j = 0; j < index.Length; j++)
+        {
+            if ((uint)index[j] >= (uint)size)
+            {
+                throw new ArgumentOutOfRangeException(paramName, $"index[{j}] = {index[j]} is outside [0, {size}).");
+            }
+        }
+    }
+
+    private sealed class GatherOp : IOp
+    {
+        public static readonly GatherOp Instance = new();
+
+        public void Backward(Tape tape, int id, in NodeRecord node)
+        {
+            double[]? gx = tape.G(node.In0);
+            if (gx is null)
+            {
+                return;
+            }
+
+            var index = (int[])node.Aux!;
+            ReadOnlySpan<double> g = tape.G(id)!;
+            var (outer, len, inner) = tape.Node(node.In0).Shape.AroundAxis(node.I0);
+            int m = index.Length;
+            for (int o = 0; o < outer; o++)
+            {
+                for (int j = 0; j < m; j++)
+                {
+                    var dst = gx.AsSpan(((o * len) + index[j]) * inner, inner);
+                    TensorPrimitives.Add(dst, g.Slice(((o * m) + j) * inner, inner), dst);
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,28 @@
+namespace Inference.Autodiff;
+
+public static partial class Ops
+{
+    /// <summary>log|Γ(x)| elementwise (MathNet.Numerics); its derivative is the digamma function.</summary>
+    public static Var LGamma(Var x) => Unary(LGammaOp.Instance, x, nameof(x));
+
+    private sealed class LGammaOp : UnaryOp
+    {
+        public static readonly LGammaOp Instance = new();
+
+        public override void Forward(Tape tape, ReadOnlySpan<double> x, Span<double> y, in NodeRecord node)
+        {
+            for (int i = 0; i < x.Length; i++)
+            {
+                y[i] = MathNet.Numerics.SpecialFunctions.GammaLn(x[i]);
+            }
+        }
+
+        protected override void Derivative(Tape tape, ReadOnlySpan<double> x, ReadOnlySpan<double> y, Span<double> d, in NodeRecord node)
+        {
+            for (int i = 0; i < x.Length; i++)
+            {
+                d[i] = MathNet.Numerics.SpecialFunctions.DiGamma(x[i]);
+            }
+        }
+    }
+}

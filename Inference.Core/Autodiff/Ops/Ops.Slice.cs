@@ -1,0 +1,62 @@
+using System.Numerics.Tensors;
+
+namespace Inference.Autodiff;
+
+public static partial class Ops
+{
+    /// <summary>Elements <paramref name="start"/> … <paramref name="start"/> + <paramref name="length"/> − 1 along <paramref name="axis"/>.</summary>
+    public static Var Slice(Var x, int start, int length, int axis = -1)
+    {
+        var tape = TapeOf(x, nameof(x));
+        int xi = tape.Check(x);
+        var sx = tape.Node(xi).Shape;
+        if (sx.Rank == 0)
+        {
+            throw new ArgumentException("Cannot slice a scalar.", nameof(x));
+        }
+
+        int a = sx.NormalizeAxis(axis, nameof(axis));
+        var (outer, len, inner) = sx.AroundAxis(a);
+        if (start < 0 || length < 0 || start + length > len)
+        {
+            throw new ArgumentOutOfRangeException(nameof(start), $"Slice [{start}, {start + length}) is outside axis {a} of size {len}.");
+        }
+
+        int id = tape.Push(SliceOp.Instance, sx.WithAxis(a, length), xi);
+        ref NodeRecord n = ref tape.Node(id);
+        n.I0 = a;
+        n.I1 = start;
+        ReadOnlySpan<double> xv = tape.V(xi);
+        Span<double> y = tape.V(id);
+        int block = length * inner;
+        for (int o = 0; o < outer; o++)
+        {
+            xv.Slice(((o * len) + start) * inner, block).CopyTo(y.Slice(o * block, block));
+        }
+
+        return tape.Wrap(id);
+    }
+
+    private sealed class SliceOp : IOp
+    {
+        public static readonly SliceOp Instance = new();
+
+        public void Backward(Tape tape, int id, in NodeRecord node)
+        {
+            double[]? gx = tape.G(node.In0);
+            if (gx is null)
+            {
+                return;
+            }
+
+            ReadOnlySpan<double> g = tape.G(id)!;
+            var (outer, len, inner) = tape.Node(node.In0).Shape.AroundAxis(node.I0);
+            int block = node.Shape[node.I0] * inner;
+            for (int o = 0; o < outer; o++)
+            {
+                var dst = gx.AsSpan(((o * len) + node.I1) * inner, block);
+                TensorPrimitives.Add(dst, g.Slice(o * block, block), dst);
+            }
+        }
+    }
+}

@@ -1,0 +1,108 @@
+using System.Numerics.Tensors;
+
+namespace Inference.Autodiff;
+
+public static partial class Ops
+{
+    /// <summary>Sum of all elements (a scalar).</summary>
+    public static Var Sum(Var x) => ReduceAll(x, 1.0, nameof(x));
+
+    /// <summary>Sum along <paramref name="axis"/> (negative counts from the end); the axis is removed.</summary>
+    public static Var Sum(Var x, int axis) => ReduceAxis(x, axis, mean: false, nameof(x));
+
+    private static Var ReduceAll(Var x, double scale, string paramName)
+    {
+        var tape = TapeOf(x, paramName);
+        int xi = tape.Check(x);
+        int id = tape.Push(SumAllOp.Instance, Shape.Scalar, xi);
+        ref NodeRecord n = ref tape.Node(id);
+        n.S0 = scale;
+        tape.V(id)[0] = scale * TensorPrimitives.Sum(tape.V(xi));
+        return tape.Wrap(id);
+    }
+
+    private static Var ReduceAxis(Var x, int axis, bool mean, string paramName)
+    {
+        var tape = TapeOf(x, paramName);
+        int xi = tape.Check(x);
+        var sx = tape.Node(xi).Shape;
+        int a = sx.NormalizeAxis(axis, nameof(axis));
+        var (outer, len, inner) = sx.AroundAxis(a);
+        double scale = mean ? 1.0 / len : 1.0;
+        int id = tape.Push(SumAxisOp.Instance, sx.RemoveAxis(a), xi);
+        ref NodeRecord n = ref tape.Node(id);
+        n.S0 = scale;
+        n.I0 = a;
+        ReadOnlySpan<double> xv = tape.V(xi);
+        Span<double> y = tape.V(id);
+        for (int o = 0; o < outer; o++)
+        {
+            if (inner == 1)
+            {
+                y[o] = scale * TensorPrimitives.Sum(xv.Slice(o * len, len));
+            }
+            else
+            {
+                var yRow = y.Slice(o * inner, inner);
+                yRow.Clear();
+                for (int k = 0; k < len; k++)
+                {
+                    TensorPrimitives.Add(yRow, xv.Slice(((o * len) + k) * inner, inner), yRow);
+                }
+
+                TensorPrimitives.Multiply(yRow, scale, yRow);
+            }
+        }
+
+        return tape.Wrap(id);
+    }
+
+    private sealed class SumAllOp : IOp
+    {
+        public static readonly SumAllOp Instance = new();
+
+        public void Backward(Tape tape, int id, in NodeRecord node)
+        {
+            double[]? gx = tape.G(node.In0);
+            if (gx is not null)
+            {
+                TensorPrimitives.Add(gx, node.S0 * tape.G(id)![0], gx);
+            }
+        }
+    }
+
+    private sealed class SumAxisOp : IOp
+    {
+        public static readonly SumAxisOp Instance = new();
+
+        public void Backward(Tape tape, int id, in NodeRecord node)
+        {
+            double[]? gx = tape.G(node.In0);
+            if (gx is null)
+            {
+                return;
+            }
+
+            ReadOnlySpan<double> g = tape.G(id)!;
+            var (outer, len, inner) = tape.Node(node.In0).Shape.AroundAxis(node.I0);
+            double scale = node.S0;
+            for (int o = 0; o < outer; o++)
+            {
+                if (inner == 1)
+                {
+                    var row = gx.AsSpan(o * len, len);
+                    TensorPrimitives.Add(row, scale * g[o], row);
+                }
+                else
+                {
+                    var gRow = g.Slice(o * inner, inner);
+                    for (int k = 0; k < len; k++)
+                    {
+                        var row = gx.AsSpan(((o * len) + k) * inner, inner);
+                        TensorPrimitives.MultiplyAdd(gRow, scale, row, row);
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,350 @@
+using System.Runtime.CompilerServices;
+
+namespace Inference.Autodiff;
+
+/// <summary>
+/// A reverse-mode tape over float64 tensors. It owns its node records and an arena of value and
+/// gradient buffers indexed by node slot: after <see cref="Reset"/>, replaying a computation with the
+/// same shapes reuses every buffer and allocates nothing.
+/// </summary>
+/// <remarks>
+/// A tape is not thread-safe: use one per thread or chain. Values of recorded nodes never change
+/// after they are computed. A <see cref="Var"/> is valid until the next <see cref="Reset"/>.
+/// </remarks>
+public sealed class Tape
+{
+    private const int InitialCapacity = 64;
+
+    private NodeRecord[] _nodes = new NodeRecord[InitialCapacity];
+    private double[]?[] _arena = new double[InitialCapacity][];
+    private double[][] _values = new double[InitialCapacity][];
+    private double[]?[] _gradArena = new double[InitialCapacity][];
+    private double[]?[] _grads = new double[InitialCapacity][];
+    private int[] _extra = new int[16];
+    private readonly double[][] _scratch = [[], [], []];
+    private int _count;
+    private int _extraCount;
+    private int _noGradDepth;
+
+    /// <summary>Number of nodes recorded since the last <see cref="Reset"/>.</summary>
+    public int Count => _count;
+
+    /// <summary>Incremented by every <see cref="Reset"/>; a <see cref="Var"/> from an older generation is stale.</summary>
+    public int Generation { get; private set; }
+
+    /// <summary>False inside a <see cref="NoGrad"/> scope: new nodes then record no gradient information.</summary>
+    public bool IsRecording => _noGradDepth == 0;
+
+    /// <summary>Forgets all nodes; buffers are kept for reuse by the next computation.</summary>
+    public void Reset()
+    {
+        _count = 0;
+        _extraCount = 0;
+        Generation++;
+    }
+
+    /// <summary>
+    /// Starts a scope in which nothing requires gradients (forward-only evaluation).
+    /// Dispose the returned value to end it: <c>using (tape.NoGrad()) { ... }</c>.
+    /// </summary>
+    public NoGradScope NoGrad()
+    {
+        _noGradDepth++;
+        return new NoGradScope(this);
+    }
+
+    internal void EndNoGrad() => _noGradDepth--;
+
+    // ---------------------------------------------------------------- leaves
+
+    /// <summary>A leaf that requires gradients, with a copy of <paramref name="values"/>.</summary>
+    public Var Variable(ReadOnlySpan<double> values, Shape shape) => CopyLeaf(values, shape, IsRecording, nameof(values));
+
+    /// <summary>A vector leaf that requires gradients, with a copy of <paramref name="values"/>.</summary>
+    public Var Variable(ReadOnlySpan<double> values) => CopyLeaf(values, Shape.Vector(values.Length), IsRecording, nameof(values));
+
+    /// <summary>A scalar leaf that requires gradients.</summary>
+    public Var Variable(double value) => CopyLeaf([value], Shape.Scalar, IsRecording, nameof(value));
+
+    /// <summary>
+    /// A leaf that requires gradients and reads <paramref name="tensor"/>'s array directly (no copy).
+    /// The array must not change until the tape is reset.
+    /// </summary>
+    public Var Variable(Tensor tensor)
+    {
+        ArgumentNullException.ThrowIfNull(tensor);
+        return ReferenceLeaf(tensor.Data, tensor.Shape, IsRecording);
+    }
+
+    /// <summary>A constant leaf (no gradient) with a copy of <paramref name="values"/>.</summary>
+    public Var Constant(ReadOnlySpan<double> values, Shape shape) => CopyLeaf(values, shape, false, nameof(values));
+
+    /// <summary>A constant vector leaf (no gradient) with a copy of <paramref name="values"/>.</summary>
+    public Var Constant(ReadOnlySpan<double> values) => CopyLeaf(values, Shape.Vector(values.Length), false, nameof(values));
+
+    /// <summary>A constant scalar.</summary>
+    public Var Constant(double value) => CopyLeaf([value], Shape.Scalar, false, nameof(value));
+
+    /// <summary>
+    /// A constant leaf that reads <paramref name="tensor"/>'s array directly (no copy): the cheap way to
+    /// bring data matrices onto the tape. The array must not change until the tape is reset.
+    /// </summary>
+    public Var Constant(Tensor tensor)
+    {
+        ArgumentNullException.ThrowIfNull(tensor);
+        return ReferenceLeaf(tensor.Data, tensor.Shape, false);
+    }
+
+    private Var CopyLeaf(ReadOnlySpan<double> values, Shape shape, bool requiresGrad, string paramName)
+    {
+        if (values.Length != shape.Length)
+        {
+            throw new ArgumentException($"{values.Length} values given for shape {shape} ({shape.Length} elements).", paramName);
+        }
+
+        int id = Push(null, shape, -1, -1, -1, requiresGrad);
+        values.CopyTo(_values[id]);
+        return new Var(this, id);
+    }
+
+    private Var ReferenceLeaf(double[] data, Shape shape, bool requiresGrad)
+    {
+        int id = PushNode(null, shape, -1, -1, -1, requiresGrad, allocateValue: false);
+        _values[id] = data;
+        return new Var(this, id);
+    }
+
+    // ---------------------------------------------------------------- access
+
+    /// <summary>The value of <paramref name="v"/>.</summary>
+    public ReadOnlySpan<double> Value(Var v) => _values[Check(v)];
+
+    /// <summary>The shape of <paramref name="v"/>.</summary>
+    public Shape ShapeOf(Var v) => _nodes[Check(v)].Shape;
+
+    /// <summary>Whether gradients flow to <paramref name="v"/>.</summary>
+    public bool RequiresGrad(Var v) => _nodes[Check(v)].RequiresGrad;
+
+    /// <summary>The gradient of the last <see cref="Backward(Var)"/> output with respect to <paramref name="v"/>.</summary>
+    /// <exception cref="InvalidOperationException"><paramref name="v"/> does not require gradients.</exception>
+    public ReadOnlySpan<double> Grad(Var v)
+    {
+        int id = Check(v);
+        return _grads[id] ?? throw new InvalidOperationException(
+            "This value does not require gradients (it is a constant, was made inside NoGrad, or depends on no variable).");
+    }
+
+    // ---------------------------------------------------------------- backward
+
+    /// <summary>Back-propagates from the scalar <paramref name="output"/> (seed 1).</summary>
+    /// <exception cref="ArgumentException"><paramref name="output"/> is not a single element.</exception>
+    public void Backward(Var output)
+    {
+        int id = Check(output);
+        if (_nodes[id].Shape.Length != 1)
+        {
+            throw new ArgumentException($"Backward without a seed needs a single-element output; got shape {_nodes[id].Shape}.", nameof(output));
+        }
+
+        BackwardCore(id, [1.0]);
+    }
+
+    /// <summary>Back-propagates from <paramref name="output"/> with the cotangent <paramref name="seed"/> (a vector-Jacobian product).</summary>
+    public void Backward(Var output, ReadOnlySpan<double> seed)
+    {
+        int id = Check(output);
+        if (seed.Length != _nodes[id].Shape.Length)
+        {
+            throw new ArgumentException($"Seed has {seed.Length} elements; the output has shape {_nodes[id].Shape}.", nameof(seed));
+        }
+
+        BackwardCore(id, seed);
+    }
+
+    private void BackwardCore(int outputId, ReadOnlySpan<double> seed)
+    {
+        if (!IsRecording)
+        {
+            throw new InvalidOperationException("Backward cannot run inside a NoGrad scope.");
+        }
+
+        for (int i = 0; i <= outputId; i++)
+        {
+            if (_nodes[i].RequiresGrad)
+            {
+                Array.Clear(_grads[i]!);
+            }
+        }
+
+        if (!_nodes[outputId].RequiresGrad)
+        {
+            return;
+        }
+
+        seed.CopyTo(_grads[outputId]);
+        for (int i = outputId; i >= 0; i--)
+        {
+            ref readonly NodeRecord node = ref _nodes[i];
+            if (node.RequiresGrad && node.Op is not null)
+            {
+                node.Op.Backward(this, i, in node);
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- recording (for ops)
+
+    internal int Check(Var v)
+    {
+        if (!ReferenceEquals(v.Tape, this))
+        {
+            throw new ArgumentException(v.Tape is null
+                ? "The Var is default (not created by a tape)."
+                : "The Var belongs to another tape.", nameof(v));
+        }
+
+        if (v.Generation != Generation)
+        {
+            throw new ArgumentException("The Var is stale: its tape was reset after it was created.", nameof(v));
+        }
+
+        return v.Id;
+    }
+
+    /// <summary>Records a node whose value buffer the op fills; gradient is required when any input requires it.</summary>
+    internal int Push(IOp? op, Shape shape, int in0, int in1 = -1, int in2 = -1)
+    {
+        bool rg = IsRecording && ((in0 >= 0 && _nodes[in0].RequiresGrad) || (in1 >= 0 && _nodes[in1].RequiresGrad) || (in2 >= 0 && _nodes[in2].RequiresGrad));
+        return PushNode(op, shape, in0, in1, in2, rg, allocateValue: true);
+    }
+
+    internal int Push(IOp? op, Shape shape, int in0, int in1, int in2, bool requiresGrad) =>
+        PushNode(op, shape, in0, in1, in2, requiresGrad && IsRecording, allocateValue: true);
+
+    /// <summary>Records a node whose value is the input's buffer (reshape): no copy.</summary>
+    internal int PushAlias(IOp op, Shape shape, int input)
+    {
+        int id = PushNode(op, shape, input, -1, -1, IsRecording && _nodes[input].RequiresGrad, allocateValue: false);
+        _values[id] = _values[input];
+        return id;
+    }
+
+    private int PushNode(IOp? op, Shape shape, int in0, int in1, int in2, bool requiresGrad, bool allocateValue)
+    {
+        if (_count == _nodes.Length)
+        {
+            Grow();
+        }
+
+        int id = _count++;
+        ref NodeRecord n = ref _nodes[id];
+        n = default;
+        n.Op = op;
+        n.Shape = shape;
+        n.In0 = in0;
+        n.In1 = in1;
+        n.In2 = in2;
+        n.RequiresGrad = requiresGrad;
+        int length = shape.Length;
+        if (allocateValue)
+        {
+            _values[id] = Slot(_arena, id, length);
+        }
+
+        _grads[id] = requiresGrad ? Slot(_gradArena, id, length) : null;
+        return id;
+    }
+
+    private static double[] Slot(double[]?[] arena, int id, int length)
+    {
+        double[]? buffer = arena[id];
+        if (buffer is null || buffer.Length != length)
+        {
+            buffer = GC.AllocateUninitializedArray<double>(length);
+            arena[id] = buffer;
+        }
+
+        return buffer;
+    }
+
+    private void Grow()
+    {
+        int n = _nodes.Length * 2;
+        Array.Resize(ref _nodes, n);
+        Array.Resize(ref _arena, n);
+        Array.Resize(ref _values, n);
+        Array.Resize(ref _gradArena, n);
+        Array.Resize(ref _grads, n);
+    }
+
+    internal ref NodeRecord Node(int id) => ref _nodes[id];
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal double[] V(int id) => _values[id];
+
+    /// <summary>The gradient buffer of node <paramref name="id"/>, or null when it needs none.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal double[]? G(int id) => id >= 0 ? _grads[id] : null;
+
+    internal Var Wrap(int id) => new(this, id);
+
+    /// <summary>A tape-owned scratch span (three independent slots) for forward or backward work.</summary>
+    internal Span<double> Scratch(int slot, int length)
+    {
+        if (_scratch[slot].Length < length)
+        {
+            _scratch[slot] = GC.AllocateUninitializedArray<double>(Math.Max(length, _scratch[slot].Length * 2));
+        }
+
+        return _scratch[slot].AsSpan(0, length);
+    }
+
+    /// <summary>Stores a variable-length list of input ids; returns its start in the extra-input store.</summary>
+    internal int PushInputs(ReadOnlySpan<Var> inputs)
+    {
+        if (_extraCount + inputs.Length > _extra.Length)
+        {
+            Array.Resize(ref _extra, Math.Max(_extra.Length * 2, _extraCount + inputs.Length));
+        }
+
+        int start = _extraCount;
+        for (int i = 0; i < inputs.Length; i++)
+        {
+            _extra[start + i] = Check(inputs[i]);
+        }
+
+        _extraCount += inputs.Length;
+        return start;
+    }
+
+    internal ReadOnlySpan<int> Inputs(int start, int count) => _extra.AsSpan(start, count);
+
+    internal bool AnyRequiresGrad(ReadOnlySpan<int> ids)
+    {
+        if (!IsRecording)
+        {
+            return false;
+        }
+
+        foreach (int id in ids)
+        {
+            if (_nodes[id].RequiresGrad)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+}
+
+/// <summary>Ends a <see cref="Tape.NoGrad"/> scope when disposed.</summary>
+public readonly struct NoGradScope : IDisposable
+{
+    private readonly Tape? _tape;
+
+    internal NoGradScope(Tape tape) => _tape = tape;
+
+    /// <summary>Ends the scope.</summary>
+    public void Dispose() => _tape?.EndNoGrad();
+}
