@@ -3,7 +3,7 @@ namespace Inference.Autodiff.Kernels;
 /// <summary>Scalar special functions not covered by MathNet.Numerics, </summary>
 internal static class SpecialFunctions
 {
-    /// <summary>Trigamma ψ′(x): recurrence up to x ≥ 6, then the asymptotic series; reflection for x ≤ 0.</summary>
+    /// <summary>Trigamma ψ′(x): recurrence up to x ≥ 10, then the asymptotic series; reflection for x ≤ 0.</summary>
     public static double Trigamma(double x)
     {
         if (double.IsNaN(x) || double.IsNegativeInfinity(x))
@@ -24,15 +24,41 @@ internal static class SpecialFunctions
         }
 
         double acc = 0;
-        while (x < 6)
+        while (x < 10)
         {
             acc += 1 / (x * x);
             x += 1;
         }
 
         double z = 1 / (x * x);
-        // 1/x + 1/(2x²) + 1/(6x³) − 1/(30x⁵) + 1/(42x⁷) − 1/(30x⁹) + 5/(66x¹¹)
-        double series = (1 / x) * (1 + (z * (1.0 / 6 + (z * (-1.0 / 30 + (z * (1.0 / 42 + (z * (-1.0 / 30 + (z * 5.0 / 66)))))))))) + (z / 2);
+        // 1/x + 1/(2x²) + 1/(6x³) − 1/(30x⁵) + 1/(42x⁷) − 1/(30x⁹) + 5/(66x¹¹) − 691/(2730x¹³) + 7/(6x¹⁵)
+        double poly = -691.0 / 2730 + (z * 7.0 / 6);
+        poly = 5.0 / 66 + (z * poly);
+        poly = -1.0 / 30 + (z * poly);
+        poly = 1.0 / 42 + (z * poly);
+        poly = -1.0 / 30 + (z * poly);
+        poly = 1.0 / 6 + (z * poly);
+        double series = ((1 + (z * poly)) / x) + (z / 2);
         return acc + series;
+    }
+
+    /// <summary>
+    /// log|Γ(x)| for all real x. MathNet's GammaLn is used for x ≥ 0.5; below that the reflection
+    /// formula is applied with |sin(πx)| (MathNet returns NaN where Γ(x) &lt; 0).
+    /// </summary>
+    public static double LogAbsGamma(double x)
+    {
+        if (x >= 0.5 || double.IsNaN(x))
+        {
+            return MathNet.Numerics.SpecialFunctions.GammaLn(x);
+        }
+
+        if (x == Math.Floor(x))
+        {
+            return double.PositiveInfinity;
+        }
+
+        // Γ(x)Γ(1 − x) = π / sin(πx)
+        return Math.Log(Math.PI) - Math.Log(Math.Abs(Math.Sin(Math.PI * x))) - MathNet.Numerics.SpecialFunctions.GammaLn(1 - x);
     }
 }

@@ -2,7 +2,7 @@ namespace Inference.Autodiff;
 
 public static partial class Ops
 {
-    /// <summary>log|Γ(x)| elementwise (MathNet.Numerics); its derivative is the digamma function.</summary>
+    /// <summary>log|Γ(x)| elementwise (MathNet.Numerics for x ≥ 0.5, reflection below); its derivative is the digamma function.</summary>
     public static Var LGamma(Var x) => Unary(LGammaOp.Instance, x, nameof(x));
 
     private sealed class LGammaOp : UnaryOp
@@ -13,7 +13,7 @@ public static partial class Ops
         {
             for (int i = 0; i < x.Length; i++)
             {
-                y[i] = MathNet.Numerics.SpecialFunctions.GammaLn(x[i]);
+                y[i] = Kernels.SpecialFunctions.LogAbsGamma(x[i]);
             }
         }
 

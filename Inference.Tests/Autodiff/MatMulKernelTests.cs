@@ -1,0 +1,89 @@
+using Inference.Autodiff.Kernels;
+
+namespace Inference.Tests.Autodiff;
+
+/// <summary>The blocked kernels against a naive triple loop over sizes that hit every block and tail path.</summary>
+public class MatMulKernelTests
+{
+    public static TheoryData<int, int, int> Sizes() => new()
+    {
+        { 1, 1, 1 }, { 3, 5, 7 }, { 4, 4, 8 }, { 5, 3, 9 }, { 8, 16, 16 }, { 13, 11, 21 }, { 17, 33, 12 }, { 64, 64, 64 }, { 2, 1, 3 },
+    };
+
+    private static double[] Naive(double[] a, double[] b, int m, int k, int n, bool transposeA)
+    {
+        var c = new double[m * n];
+        for (int i = 0; i < m; i++)
+        {
+            for (int j = 0; j < n; j++)
+            {
+                double s = 0;
+                for (int p = 0; p < k; p++)
+                {
+                    s += (transposeA ? a[(p * m) + i] : a[(i * k) + p]) * b[(p * n) + j];
+                }
+
+                c[(i * n) + j] = s;
+            }
+        }
+
+        return c;
+    }
+
+    [Theory]
+    [MemberData(nameof(Sizes))]
+    public void Gemm_AllPaths_MatchNaive(int m, int k, int n)
+    {
+        var rng = new Random(Seeds.MatMulSizes + (m * 1000) + (k * 10) + n);
+        var a = TestData.Uniform(rng, Shape.Vector(m * k), -1, 1).Data;
+        var b = TestData.Uniform(rng, Shape.Vector(k * n), -1, 1).Data;
+        var init = TestData.Uniform(rng, Shape.Vector(m * n), -1, 1).Data;
+
+        var c = new double[m * n];
+        MatMulKernel.Gemm(a, k, 1, b, c, m, k, n, accumulate: false);
+        AssertClose(Naive(a, b, m, k, n, false), c);
+
+        // transposed left operand: a holds a k×m matrix
+        var ct = new double[m * n];
+        MatMulKernel.Gemm(a, 1, m, b, ct, m, k, n, accumulate: false);
+        AssertClose(Naive(a, b, m, k, n, true), ct);
+
+        // accumulate adds to what is there
+        var acc = (double[])init.Clone();
+        MatMulKernel.Gemm(a, k, 1, b, acc, m, k, n, accumulate: true);
+        var expected = Naive(a, b, m, k, n, false);
+        for (int i = 0; i < expected.Length; i++)
+        {
+            expected[i] += init[i];
+        }
+
+        AssertClose(expected, acc);
+    }
+
+    [Theory]
+    [MemberData(nameof(Sizes))]
+    public void GemvAndTransposed_MatchNaive(int m, int k, int unused)
+    {
+        _ = unused;
+        var rng = new Random(Seeds.MatMulSizes - m - k);
+        var a = TestData.Uniform(rng, Shape.Vector(m * k), -1, 1).Data;
+        var x = TestData.Uniform(rng, Shape.Vector(k), -1, 1).Data;
+        var g = TestData.Uniform(rng, Shape.Vector(m), -1, 1).Data;
+        var y = new double[m];
+        MatMulKernel.Gemv(a, x, y, m, k, accumulate: false);
+        AssertClose(Naive(a, x, m, k, 1, false), y);
+
+        var yt = new double[k];
+        MatMulKernel.GemvTransposedAccumulate(a, g, yt, m, k);
+        AssertClose(Naive(a, g, k, m, 1, true), yt);
+    }
+
+    private static void AssertClose(double[] expected, double[] actual)
+    {
+        Assert.Equal(expected.Length, actual.Length);
+        for (int i = 0; i < expected.Length; i++)
+        {
+            Assert.True(Math.Abs(expected[i] - actual[i]) < 1e-12, $"element {i}: {actual[i]:R} vs {expected[i]:R}");
+        }
+    }
+}

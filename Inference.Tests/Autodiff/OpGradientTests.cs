@@ -1,0 +1,227 @@
+namespace Inference.Tests.Autodiff;
+
+/// <summary>
+/// Every op's vector-Jacobian product against central finite differences on random inputs, including
+/// broadcast cases and batch shapes (GradCheck contracts tensor outputs with a random cotangent).
+/// </summary>
+public class OpGradientTests
+{
+    private const double Tolerance = 1e-6;
+
+    public sealed record OpCase(string Name, Func<Var[], Var> Function, Func<Random, Tensor[]> Inputs)
+    {
+        public override string ToString() => Name;
+    }
+
+    private static Shape V(int n) => Shape.Vector(n);
+
+    private static Shape M(int m, int n) => Shape.Matrix(m, n);
+
+    private static Shape T3(int a, int b, int c) => Shape.Of(a, b, c);
+
+    private static Func<Random, Tensor[]> U(double lo, double hi, params Shape[] shapes) =>
+        rng => shapes.Select(s => TestData.Uniform(rng, s, lo, hi)).ToArray();
+
+    private static Func<Random, Tensor[]> Kinked(params Shape[] shapes) =>
+        rng => shapes.Select(s => TestData.AwayFromZero(rng, s, -2, 2, 0.05)).ToArray();
+
+    private static readonly int[] GatherIndex = [2, 0, 2, 3, 1];
+    private static readonly int[] ScatterIndex = [1, 3, 1];
+    private static readonly bool[] Mask12 = [true, false, false, true, true, false, true, true, false, false, true, false];
+
+    private static readonly CustomOp AffineCustom = new(
+        "matvec",
+        (in CustomOpInputs inp, Span<double> y) =>
+        {
+            // y = A x for A [3,4], x [4]
+            for (int i = 0; i < 3; i++)
+            {
+                double s = 0;
+                for (int j = 0; j < 4; j++)
+                {
+                    s += inp[0][(i * 4) + j] * inp[1][j];
+                }
+
+                y[i] = s;
+            }
+        },
+        (in CustomOpInputs inp, ReadOnlySpan<double> y, ReadOnlySpan<double> g, in CustomOpGradients grads) =>
+        {
+            for (int i = 0; i < 3; i++)
+            {
+                for (int j = 0; j < 4; j++)
+                {
+                    if (grads.IsRequired(0))
+                    {
+                        grads[0][(i * 4) + j] += g[i] * inp[1][j];
+                    }
+
+                    if (grads.IsRequired(1))
+                    {
+                        grads[1][j] += g[i] * inp[0][(i * 4) + j];
+                    }
+                }
+            }
+        });
+
+    public static readonly OpCase[] All =
+    [
+        // broadcasting binary ops
+        new("add same", v => v[0] + v[1], U(-2, 2, M(3, 4), M(3, 4))),
+        new("add row over batch", v => v[0] + v[1], U(-2, 2, M(3, 4), V(4))),
+        new("add column", v => v[0] + v[1], U(-2, 2, M(3, 4), M(3, 1))),
+        new("add scalar tensor", v => v[0] + v[1], U(-2, 2, M(3, 4), Shape.Scalar)),
+        new("add scalar left", v => v[1] + v[0], U(-2, 2, M(3, 4), Shape.Scalar)),
+        new("add rank3 batch", v => v[0] + v[1], U(-2, 2, T3(2, 3, 4), M(3, 4))),
+        new("add outer broadcast", v => v[0] + v[1], U(-2, 2, T3(2, 1, 4), M(3, 1))),
+        new("sub same", v => v[0] - v[1], U(-2, 2, M(3, 4), M(3, 4))),
+        new("sub row", v => v[0] - v[1], U(-2, 2, M(3, 4), V(4))),
+        new("sub column from left", v => v[1] - v[0], U(-2, 2, M(3, 4), M(3, 1))),
+        new("mul same", v => v[0] * v[1], U(-2, 2, M(3, 4), M(3, 4))),
+        new("mul row", v => v[0] * v[1], U(-2, 2, M(3, 4), V(4))),
+        new("mul column", v => v[1] * v[0], U(-2, 2, M(3, 4), M(3, 1))),
+        new("mul scalar", v => v[0] * v[1], U(-2, 2, T3(2, 3, 4), Shape.Scalar)),
+        new("div same", v => v[0] / v[1], U(0.5, 2, M(3, 4), M(3, 4))),
+        new("div row", v => v[0] / v[1], U(0.5, 2, M(3, 4), V(4))),
+        new("div column left", v => v[1] / v[0], U(0.5, 2, M(3, 4), M(3, 1))),
+        new("pow same", v => Ops.Pow(v[0], v[1]), U(0.5, 2, M(3, 4), M(3, 4))),
+        new("pow row", v => Ops.Pow(v[0], v[1]), U(0.5, 2, M(3, 4), V(4))),
+        new("pow scalar exponent", v => Ops.Pow(v[0], v[1]), U(0.5, 2, V(5), Shape.Scalar)),
+
+        // ops with a constant
+        new("add constant", v => v[0] + 1.5, U(-2, 2, M(3, 4))),
+        new("constant minus", v => 1.5 - v[0], U(-2, 2, M(3, 4))),
+        new("scale", v => v[0] * -2.5, U(-2, 2, M(3, 4))),
+        new("constant over", v => 3.0 / v[0], U(0.5, 2, M(3, 4))),
+        new("pow constant", v => Ops.Pow(v[0], 2.7), U(0.5, 2, M(3, 4))),
+
+        // unary
+        new("neg", v => -v[0], U(-2, 2, M(3, 4))),
+        new("exp", v => Ops.Exp(v[0]), U(-2, 2, M(3, 4))),
+        new("log", v => Ops.Log(v[0]), U(0.2, 3, M(3, 4))),
+        new("log1p", v => Ops.Log1p(v[0]), U(-0.8, 3, M(3, 4))),
+        new("expm1", v => Ops.Expm1(v[0]), U(-2, 2, M(3, 4))),
+        new("sqrt", v => Ops.Sqrt(v[0]), U(0.2, 3, M(3, 4))),
+        new("square", v => Ops.Square(v[0]), U(-2, 2, M(3, 4))),
+        new("abs", v => Ops.Abs(v[0]), Kinked(M(3, 4))),
+        new("tanh", v => Ops.Tanh(v[0]), U(-3, 3, M(3, 4))),
+        new("sigmoid", v => Ops.Sigmoid(v[0]), U(-5, 5, M(3, 4))),
+        new("log-sigmoid", v => Ops.LogSigmoid(v[0]), U(-20, 20, M(3, 4))),
+        new("softplus", v => Ops.Softplus(v[0]), U(-20, 20, M(3, 4))),
+        new("relu", v => Ops.Relu(v[0]), Kinked(M(3, 4))),
+        new("elu", v => Ops.Elu(v[0], 0.7), Kinked(M(3, 4))),
+        new("leaky-relu", v => Ops.LeakyRelu(v[0], 0.1), Kinked(M(3, 4))),
+        new("lgamma", v => Ops.LGamma(v[0]), U(0.3, 8, M(3, 4))),
+        new("lgamma negative", v => Ops.LGamma(v[0]), U(-2.9, -2.1, V(5))),
+        new("digamma", v => Ops.Digamma(v[0]), U(0.3, 8, M(3, 4))),
+        new("clamp", v => Ops.Clamp(v[0], -1, 1), rng => [Clampable(rng)]),
+
+        // reductions
+        new("sum all", v => Ops.Sum(v[0]), U(-2, 2, T3(2, 3, 4))),
+        new("sum axis 0", v => Ops.Sum(v[0], 0), U(-2, 2, T3(2, 3, 4))),
+        new("sum axis 1", v => Ops.Sum(v[0], 1), U(-2, 2, T3(2, 3, 4))),
+        new("sum last axis", v => Ops.Sum(v[0], -1), U(-2, 2, T3(2, 3, 4))),
+        new("mean all", v => Ops.Mean(v[0]), U(-2, 2, M(3, 4))),
+        new("mean rows", v => Ops.Mean(v[0], 0), U(-2, 2, M(3, 4))),
+        new("logsumexp all", v => Ops.LogSumExp(v[0]), U(-3, 3, M(3, 4))),
+        new("logsumexp axis 0", v => Ops.LogSumExp(v[0], 0), U(-3, 3, T3(2, 3, 4))),
+        new("logsumexp axis 1", v => Ops.LogSumExp(v[0], 1), U(-3, 3, T3(2, 3, 4))),
+        new("logsumexp last", v => Ops.LogSumExp(v[0], -1), U(-3, 3, M(3, 4))),
+        new("softmax last", v => Ops.Softmax(v[0]), U(-3, 3, M(3, 4))),
+        new("softmax axis 0", v => Ops.Softmax(v[0], 0), U(-3, 3, M(3, 4))),
+        new("softmax middle", v => Ops.Softmax(v[0], 1), U(-3, 3, T3(2, 3, 4))),
+        new("log-softmax last", v => Ops.LogSoftmax(v[0]), U(-3, 3, M(3, 4))),
+        new("log-softmax axis 0", v => Ops.LogSoftmax(v[0], 0), U(-3, 3, T3(2, 3, 4))),
+
+        // linear algebra
+        new("matmul", v => Ops.MatMul(v[0], v[1]), U(-1, 1, M(5, 4), M(4, 3))),
+        new("matmul blocked tails", v => Ops.MatMul(v[0], v[1]), U(-1, 1, M(9, 7), M(7, 19))),
+        new("matmul batch", v => Ops.MatMul(v[0], v[1]), U(-1, 1, T3(2, 5, 4), M(4, 3))),
+        new("matvec", v => Ops.MatMul(v[0], v[1]), U(-1, 1, M(7, 6), V(6))),
+        new("vecmat", v => Ops.MatMul(v[0], v[1]), U(-1, 1, V(6), M(6, 9))),
+        new("matmul vectors", v => Ops.MatMul(v[0], v[1]), U(-1, 1, V(6), V(6))),
+        new("dot", v => Ops.Dot(v[0], v[1]), U(-1, 1, M(3, 4), M(3, 4))),
+        new("transpose", v => Ops.Transpose(v[0]) * v[1], U(-1, 1, M(3, 5), M(5, 3))),
+        new("transpose batch", v => Ops.Transpose(v[0]), U(-1, 1, T3(2, 3, 5))),
+
+        // structure
+        new("reshape", v => Ops.Reshape(v[0], M(4, 3)) * v[1], U(-1, 1, M(3, 4), M(4, 3))),
+        new("slice last", v => Ops.Slice(v[0], 1, 2), U(-1, 1, M(3, 4))),
+        new("slice rows", v => Ops.Slice(v[0], 1, 2, axis: 0), U(-1, 1, M(3, 4))),
+        new("slice middle", v => Ops.Slice(v[0], 0, 2, axis: 1), U(-1, 1, T3(2, 3, 4))),
+        new("concat last", v => Ops.Concat([v[0], v[1], v[0]]), U(-1, 1, M(3, 2), M(3, 4))),
+        new("concat rows", v => Ops.Concat([v[0], v[1]], axis: 0), U(-1, 1, M(2, 4), M(3, 4))),
+        new("gather last with repeats", v => Ops.Gather(v[0], GatherIndex), U(-1, 1, M(3, 4))),
+        new("gather rows", v => Ops.Gather(v[0], GatherIndex, axis: 0), U(-1, 1, M(4, 3))),
+        new("scatter last", v => Ops.Scatter(v[0], ScatterIndex, 5), U(-1, 1, M(2, 3))),
+        new("scatter rows", v => Ops.Scatter(v[0], ScatterIndex, 4, axis: 0), U(-1, 1, M(3, 2))),
+        new("where", v => Ops.Where(Mask12, v[0], v[1]), U(-1, 1, M(3, 4), M(3, 4))),
+        new("mask", v => Ops.Where(Mask12, v[0], -7.0), U(-1, 1, M(3, 4))),
+        new("custom op", v => Ops.Custom(AffineCustom, V(3), v[0], v[1]), U(-1, 1, M(3, 4), V(4))),
+
+        // composites
+        new("mlp layer", v => Ops.Tanh(Ops.MatMul(v[0], v[1]) + v[2]), U(-1, 1, M(6, 5), M(5, 9), V(9))),
+        new("logistic log-lik", v => Ops.Sum((v[2] * Ops.MatMul(v[0], v[1])) - Ops.Softplus(Ops.MatMul(v[0], v[1]))), U(-1, 1, M(8, 3), V(3), V(8))),
+        new("reused node", v => (v[0] * v[0]) + Ops.Exp(v[0]) * v[0], U(-1, 1, V(5))),
+    ];
+
+    private static Tensor Clampable(Random rng)
+    {
+        var t = TestData.Uniform(rng, M(3, 4), -2, 2);
+        for (int i = 0; i < t.Length; i++)
+        {
+            if (Math.Abs(Math.Abs(t[i]) - 1) < 0.05)
+            {
+                t[i] = 0.5;
+            }
+        }
+
+        return t;
+    }
+
+    public static TheoryData<OpCase> Cases()
+    {
+        var data = new TheoryData<OpCase>();
+        foreach (var c in All)
+        {
+            data.Add(c);
+        }
+
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void Op_RandomInputs_GradientMatchesFiniteDifferences(OpCase c)
+    {
+        var rng = new Random(Seeds.OpInputs ^ c.Name.GetHashCode(StringComparison.Ordinal));
+        var inputs = c.Inputs(rng);
+        var result = GradCheck.Check(c.Function, inputs);
+        Assert.True(result.MaxRelativeError < Tolerance, $"{c.Name}: {result}");
+    }
+
+    [Fact]
+    public void GradCheck_WrongGradient_IsDetected()
+    {
+        // A deliberately wrong VJP (factor 2 missing) must fail the check: the checker can fail.
+        var wrong = new CustomOp(
+            "wrong-square",
+            (in CustomOpInputs inp, Span<double> y) =>
+            {
+                for (int i = 0; i < y.Length; i++)
+                {
+                    y[i] = inp[0][i] * inp[0][i];
+                }
+            },
+            (in CustomOpInputs inp, ReadOnlySpan<double> y, ReadOnlySpan<double> g, in CustomOpGradients grads) =>
+            {
+                for (int i = 0; i < y.Length; i++)
+                {
+                    grads[0][i] += g[i] * inp[0][i];
+                }
+            });
+        var x = TestData.Uniform(new Random(1), V(4), 0.5, 1);
+        var result = GradCheck.Check(v => Ops.Custom(wrong, V(4), v[0]), [x]);
+        Assert.True(result.MaxRelativeError > 0.1, result.ToString());
+    }
+}

@@ -1,0 +1,2 @@
+global using Inference.Autodiff;
+global using Inference.Tests.Support;
