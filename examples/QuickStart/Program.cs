@@ -1,1 +1,151 @@
-﻿Console.WriteLine("Hello, World!");
+// Inference quick start.
+// Today: the autodiff engine on a real problem. A logistic regression on generated data, with its
+// gradient from reverse-mode AD checked against the analytic gradient and then used to find the
+// maximum-likelihood fit. (VI, NUTS and NeuTra-NUTS join this program as they land.)
+using System.Diagnostics;
+using System.Globalization;
+using Inference.Autodiff;
+
+CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
+CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
+
+const int N = 1000;
+const int D = 5;
+const int Seed = 2026;
+
+// 1. Data: y ~ Bernoulli(σ(X β_true)).
+var rng = new Random(Seed);
+double[] betaTrue = [1.0, -2.0, 0.5, 0.0, 1.5];
+var x = new Tensor(Shape.Matrix(N, D));
+var y = new Tensor(Shape.Vector(N));
+for (int i = 0; i < N; i++)
+{
+    double eta = 0;
+    for (int j = 0; j < D; j++)
+    {
+        x[i, j] = (2 * rng.NextDouble()) - 1;
+        eta += x[i, j] * betaTrue[j];
+    }
+
+    y[i] = rng.NextDouble() < 1 / (1 + Math.Exp(-eta)) ? 1 : 0;
+}
+
+// 2. The log-likelihood as tape code: Σ y·η − softplus(η), η = Xβ.
+Var LogLikelihood(Var beta)
+{
+    var eta = Ops.MatMul(beta.Tape.Constant(x), beta);
+    return Ops.Sum((beta.Tape.Constant(y) * eta) - Ops.Softplus(eta));
+}
+
+var evaluator = new GradientEvaluator(LogLikelihood, D);
+
+// 3. AD gradient against the analytic one, Xᵀ(y − σ(Xβ)), at a random point.
+var beta = new double[D];
+for (int j = 0; j < D; j++)
+{
+    beta[j] = rng.NextDouble() - 0.5;
+}
+
+var grad = new double[D];
+evaluator.ValueAndGradient(beta, grad);
+var analytic = new double[D];
+for (int i = 0; i < N; i++)
+{
+    double eta = 0;
+    for (int j = 0; j < D; j++)
+    {
+        eta += x[i, j] * beta[j];
+    }
+
+    double r = y[i] - (1 / (1 + Math.Exp(-eta)));
+    for (int j = 0; j < D; j++)
+    {
+        analytic[j] += r * x[i, j];
+    }
+}
+
+double maxDiff = 0;
+for (int j = 0; j < D; j++)
+{
+    maxDiff = Math.Max(maxDiff, Math.Abs(grad[j] - analytic[j]) / Math.Max(1, Math.Abs(analytic[j])));
+}
+
+Console.WriteLine($"Logistic regression, N = {N}, D = {D}, seed {Seed}");
+Console.WriteLine($"AD vs analytic gradient: max relative difference {maxDiff:E2}");
+
+// 4. Maximum likelihood by gradient ascent: the step doubles after each success and halves until the
+//    Armijo condition holds.
+Array.Clear(beta);
+double lp = evaluator.ValueAndGradient(beta, grad);
+var trial = new double[D];
+var trialGrad = new double[D];
+int iterations = 0;
+double step = 1.0 / N;
+var watch = Stopwatch.StartNew();
+for (; iterations < 1000; iterations++)
+{
+    double gradNorm = Math.Sqrt(grad.Sum(g => g * g));
+    if (gradNorm < 1e-6)
+    {
+        break;
+    }
+
+    double previous = lp;
+
+    step *= 2;
+    while (true)
+    {
+        for (int j = 0; j < D; j++)
+        {
+            trial[j] = beta[j] + (step * grad[j]);
+        }
+
+        double lpTrial = evaluator.ValueAndGradient(trial, trialGrad);
+        if (lpTrial >= lp + (1e-4 * step * gradNorm * gradNorm) || step < 1e-12)
+        {
+            lp = lpTrial;
+            Array.Copy(trial, beta, D);
+            Array.Copy(trialGrad, grad, D);
+            break;
+        }
+
+        step /= 2;
+    }
+
+    if (Math.Abs(lp - previous) < 1e-13 * Math.Abs(previous))
+    {
+        break;
+    }
+}
+
+watch.Stop();
+Console.WriteLine($"Maximum likelihood after {iterations} iterations ({watch.Elapsed.TotalMilliseconds:F1} ms): log-likelihood {lp:F4}, |gradient| {Math.Sqrt(grad.Sum(g => g * g)):E1}");
+Console.WriteLine();
+Console.WriteLine("coefficient   true      MLE");
+for (int j = 0; j < D; j++)
+{
+    Console.WriteLine($"beta[{j}]     {betaTrue[j],6:F2}   {beta[j],7:F3}");
+}
+
+// 5. Speed after a one-second warm-up (lets the JIT finish tiering; the tape reuses its buffers).
+watch.Restart();
+while (watch.Elapsed.TotalSeconds < 1)
+{
+    evaluator.ValueAndGradient(beta, grad);
+}
+
+const int Reps = 5000;
+double best = double.PositiveInfinity;
+for (int batch = 0; batch < 5; batch++)
+{
+    watch.Restart();
+    for (int i = 0; i < Reps; i++)
+    {
+        evaluator.ValueAndGradient(beta, grad);
+    }
+
+    best = Math.Min(best, watch.Elapsed.TotalMicroseconds / Reps);
+}
+
+Console.WriteLine();
+Console.WriteLine($"Gradient cost: {best:F2} µs per gradient, best of 5 batches (N = {N}, D = {D})");
