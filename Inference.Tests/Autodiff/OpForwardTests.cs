@@ -173,6 +173,7 @@ public class OpForwardTests
         var m = tape.Constant([1.0, 2, 3, 4], Shape.Matrix(2, 2));
         Assert.Equal([1.0, 2, 10, 3, 4, 11], Ops.Concat([m, tape.Constant([10.0, 11], Shape.Matrix(2, 1))]).Value.ToArray());
         Assert.Equal([1.0, 3, 2, 4], Ops.Transpose(m).Value.ToArray());
+        Assert.Equal([10.0, 21, 33, 46], Ops.CumSum(x).Value.ToArray());
         Assert.Equal([-1.0, 1, 1], Ops.Clamp(tape.Constant([-3.0, 1, 4]), -1, 1).Value.ToArray());
     }
 

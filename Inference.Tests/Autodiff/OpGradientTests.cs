@@ -140,6 +140,8 @@ public class OpGradientTests
         new("matvec", v => Ops.MatMul(v[0], v[1]), U(-1, 1, M(7, 6), V(6))),
         new("vecmat", v => Ops.MatMul(v[0], v[1]), U(-1, 1, V(6), M(6, 9))),
         new("matmul vectors", v => Ops.MatMul(v[0], v[1]), U(-1, 1, V(6), V(6))),
+        new("cumsum", v => Ops.CumSum(v[0]), U(-1, 1, V(6))),
+        new("cumsum batch", v => Ops.CumSum(v[0]), U(-1, 1, T3(2, 3, 4))),
         new("dot", v => Ops.Dot(v[0], v[1]), U(-1, 1, M(3, 4), M(3, 4))),
         new("transpose", v => Ops.Transpose(v[0]) * v[1], U(-1, 1, M(3, 5), M(5, 3))),
         new("transpose batch", v => Ops.Transpose(v[0]), U(-1, 1, T3(2, 3, 5))),

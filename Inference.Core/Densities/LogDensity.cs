@@ -1,0 +1,130 @@
+using System.Globalization;
+using Inference.Autodiff;
+
+namespace Inference.Densities;
+
+/// <summary>A log-density value function for <see cref="LogDensity.FromDelegates"/>.</summary>
+public delegate double LogDensityFunction(ReadOnlySpan<double> x);
+
+/// <summary>A log-density with its hand-written gradient: returns log p(x) and writes ∇ log p(x).</summary>
+public delegate double LogDensityGradientFunction(ReadOnlySpan<double> x, Span<double> gradient);
+
+/// <summary>Builds <see cref="ILogDensity"/> instances from tape code or from delegates.</summary>
+public static class LogDensity
+{
+    /// <summary>
+    /// A log-density written as tape code: <paramref name="function"/> maps the position (a vector
+    /// <see cref="Var"/> of length <paramref name="dimension"/>) to a scalar. Gradients come from reverse-mode AD.
+    /// </summary>
+    public static ILogDensity FromTape(int dimension, Func<Var, Var> function, IReadOnlyList<string>? coordinateNames = null)
+    {
+        ArgumentNullException.ThrowIfNull(function);
+        return new TapeLogDensity(dimension, function, Names(dimension, coordinateNames));
+    }
+
+    /// <summary>A log-density from a value function and a hand-written gradient function.</summary>
+    public static ILogDensity FromDelegates(int dimension, LogDensityFunction value, LogDensityGradientFunction valueAndGradient, IReadOnlyList<string>? coordinateNames = null)
+    {
+        ArgumentNullException.ThrowIfNull(value);
+        ArgumentNullException.ThrowIfNull(valueAndGradient);
+        return new DelegateLogDensity(dimension, value, valueAndGradient, Names(dimension, coordinateNames));
+    }
+
+    /// <summary>Default coordinate names x[1] … x[d], or the given ones after checking their count.</summary>
+    internal static IReadOnlyList<string> Names(int dimension, IReadOnlyList<string>? names)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(dimension);
+        if (names is null)
+        {
+            return Enumerable.Range(1, dimension).Select(i => string.Create(CultureInfo.InvariantCulture, $"x[{i}]")).ToArray();
+        }
+
+        if (names.Count != dimension)
+        {
+            throw new ArgumentException($"{names.Count} coordinate names given for dimension {dimension}.", nameof(names));
+        }
+
+        return names.ToArray();
+    }
+
+    /// <summary>Runs the single-point evaluation over the rows of a batch.</summary>
+    internal static void BatchByRows(ILogDensityEvaluator evaluator, ReadOnlySpan<double> points, Span<double> values, Span<double> gradients)
+    {
+        int d = evaluator.Dimension;
+        if (points.Length % d != 0)
+        {
+            throw new ArgumentException($"points has {points.Length} values, not a multiple of the dimension {d}.", nameof(points));
+        }
+
+        int batch = points.Length / d;
+        if (values.Length != batch)
+        {
+            throw new ArgumentException($"values has {values.Length} entries for a batch of {batch}.", nameof(values));
+        }
+
+        if (gradients.Length != points.Length)
+        {
+            throw new ArgumentException($"gradients has {gradients.Length} entries; points has {points.Length}.", nameof(gradients));
+        }
+
+        for (int b = 0; b < batch; b++)
+        {
+            values[b] = evaluator.LogDensityAndGradient(points.Slice(b * d, d), gradients.Slice(b * d, d));
+        }
+    }
+
+    private sealed class TapeLogDensity(int dimension, Func<Var, Var> function, IReadOnlyList<string> names) : ILogDensity
+    {
+        public int Dimension => dimension;
+
+        public IReadOnlyList<string> CoordinateNames => names;
+
+        public ILogDensityEvaluator CreateEvaluator() => new Evaluator(new GradientEvaluator(function, dimension));
+
+        private sealed class Evaluator(GradientEvaluator inner) : ILogDensityEvaluator
+        {
+            public int Dimension => inner.Dimension;
+
+            public double LogDensity(ReadOnlySpan<double> x) => inner.Value(x);
+
+            public double LogDensityAndGradient(ReadOnlySpan<double> x, Span<double> gradient) => inner.ValueAndGradient(x, gradient);
+
+            public void LogDensityAndGradientBatch(ReadOnlySpan<double> points, Span<double> values, Span<double> gradients) =>
+                BatchByRows(this, points, values, gradients);
+        }
+    }
+
+    private sealed class DelegateLogDensity(int dimension, LogDensityFunction value, LogDensityGradientFunction valueAndGradient, IReadOnlyList<string> names) : ILogDensity, ILogDensityEvaluator
+    {
+        public int Dimension => dimension;
+
+        public IReadOnlyList<string> CoordinateNames => names;
+
+        // The delegates are the user's; they are assumed thread-safe, so one object serves every thread.
+        public ILogDensityEvaluator CreateEvaluator() => this;
+
+        public double LogDensity(ReadOnlySpan<double> x)
+        {
+            Check(x.Length, nameof(x));
+            return value(x);
+        }
+
+        public double LogDensityAndGradient(ReadOnlySpan<double> x, Span<double> gradient)
+        {
+            Check(x.Length, nameof(x));
+            Check(gradient.Length, nameof(gradient));
+            return valueAndGradient(x, gradient);
+        }
+
+        public void LogDensityAndGradientBatch(ReadOnlySpan<double> points, Span<double> values, Span<double> gradients) =>
+            BatchByRows(this, points, values, gradients);
+
+        private void Check(int length, string name)
+        {
+            if (length != dimension)
+            {
+                throw new ArgumentException($"{name} has {length} elements; the dimension is {dimension}.", name);
+            }
+        }
+    }
+}

@@ -1,0 +1,37 @@
+using Inference.Autodiff;
+
+namespace Inference.Transforms.Bijectors;
+
+/// <summary>y = a + eˣ onto (a, ∞); log|J| = Σ x.</summary>
+public sealed class LowerBoundBijector : EventBijector
+{
+    /// <summary>Creates the transform onto (<paramref name="lower"/>, ∞).</summary>
+    public LowerBoundBijector(int dimension, double lower)
+        : base(dimension, dimension)
+    {
+        if (!double.IsFinite(lower))
+        {
+            throw new ArgumentOutOfRangeException(nameof(lower), lower, "The lower bound must be finite.");
+        }
+
+        Lower = lower;
+    }
+
+    /// <summary>The bound a.</summary>
+    public double Lower { get; }
+
+    /// <inheritdoc/>
+    protected override Var ForwardCore(Var x, out Var logAbsDetJacobian)
+    {
+        logAbsDetJacobian = EventSum(x);
+        return Ops.Exp(x) + Lower;
+    }
+
+    /// <inheritdoc/>
+    protected override Var InverseCore(Var y, out Var logAbsDetJacobian)
+    {
+        var x = Ops.Log(y - Lower);
+        logAbsDetJacobian = -EventSum(x);
+        return x;
+    }
+}
