@@ -1,0 +1,52 @@
+using Inference.Autodiff;
+using Inference.Randomness;
+using Inference.Transforms;
+
+namespace Inference.Distributions;
+
+/// <summary>Bernoulli(p) on {0, 1}: x log p + (1 − x) log(1 − p).</summary>
+public sealed class Bernoulli : IDistribution
+{
+    /// <summary>Creates the distribution; parameters are checked here.</summary>
+    public Bernoulli(double probability)
+    {
+        Probability = Check.Probability(probability, nameof(probability));
+    }
+
+    /// <summary>The parameter probability.</summary>
+    public double Probability { get; }
+
+    /// <inheritdoc/>
+    public Constraint Support => Constraint.Interval(-0.5, 1.5);
+
+    /// <inheritdoc/>
+    public bool IsDiscrete => true;
+
+    /// <inheritdoc/>
+    public Var LogProb(Var value) => LogProb(value, Probability);
+
+    /// <inheritdoc/>
+    public void Sample(Rng rng, Span<double> destination)
+    {
+        ArgumentNullException.ThrowIfNull(rng);
+        for (int i = 0; i < destination.Length; i++)
+        {
+            destination[i] = rng.NextDouble() < Probability ? 1 : 0;
+        }
+    }
+
+    /// <summary>Elementwise log-density of <paramref name="x"/>, differentiable in every argument (arguments broadcast).</summary>
+    public static Var LogProb(Var x, Arg probability)
+    {
+        var t = x.Tape;
+        var p = probability.On(t);
+        return (x * Ops.Log(p)) + ((1.0 - x) * Ops.Log1p(-p));
+    }
+
+    /// <summary>Bernoulli with logit η = log(p/(1 − p)): xη − softplus(η), stable for every η.</summary>
+    public static Var LogProbLogit(Var x, Arg logit)
+    {
+        var eta = logit.On(x.Tape);
+        return (x * eta) - Ops.Softplus(eta);
+    }
+}

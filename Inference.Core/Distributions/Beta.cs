@@ -1,0 +1,51 @@
+using Inference.Autodiff;
+using Inference.Randomness;
+using Inference.Transforms;
+
+namespace Inference.Distributions;
+
+/// <summary>Beta(a, b) on (0, 1): (a − 1) log x + (b − 1) log(1 − x) − log B(a, b).</summary>
+public sealed class Beta : IDistribution
+{
+    /// <summary>Creates the distribution; parameters are checked here.</summary>
+    public Beta(double alpha, double beta)
+    {
+        Alpha = Check.Positive(alpha, nameof(alpha));
+        BetaParameter = Check.Positive(beta, nameof(beta));
+    }
+
+    /// <summary>The parameter alpha.</summary>
+    public double Alpha { get; }
+
+    /// <summary>The parameter beta.</summary>
+    public double BetaParameter { get; }
+
+    /// <inheritdoc/>
+    public Constraint Support => Constraint.UnitInterval;
+
+    /// <inheritdoc/>
+    public bool IsDiscrete => false;
+
+    /// <inheritdoc/>
+    public Var LogProb(Var value) => LogProb(value, Alpha, BetaParameter);
+
+    /// <inheritdoc/>
+    public void Sample(Rng rng, Span<double> destination)
+    {
+        ArgumentNullException.ThrowIfNull(rng);
+        for (int i = 0; i < destination.Length; i++)
+        {
+            destination[i] = MathNet.Numerics.Distributions.Beta.Sample(rng, Alpha, BetaParameter);
+        }
+    }
+
+    /// <summary>Elementwise log-density of <paramref name="x"/>, differentiable in every argument (arguments broadcast).</summary>
+    public static Var LogProb(Var x, Arg alpha, Arg beta)
+    {
+        var t = x.Tape;
+        var a = alpha.On(t);
+        var b = beta.On(t);
+        var logBeta = Ops.LGamma(a) + Ops.LGamma(b) - Ops.LGamma(a + b);
+        return ((a - 1.0) * Ops.Log(x)) + ((b - 1.0) * Ops.Log1p(-x)) - logBeta;
+    }
+}

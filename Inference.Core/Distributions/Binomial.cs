@@ -1,0 +1,66 @@
+using Inference.Autodiff;
+using Inference.Randomness;
+using Inference.Transforms;
+
+namespace Inference.Distributions;
+
+/// <summary>Binomial(n, p): log C(n, x) + x log p + (n − x) log(1 − p).</summary>
+public sealed class Binomial : IDistribution
+{
+    /// <summary>Creates the distribution; parameters are checked here.</summary>
+    public Binomial(double trials, double probability)
+    {
+        if (!(double.IsFinite(trials) && trials >= 0 && trials == Math.Floor(trials)))
+        {
+            throw new ArgumentOutOfRangeException(nameof(trials), trials, "Must be a non-negative whole number.");
+        }
+
+        Trials = trials;
+        Probability = Check.Probability(probability, nameof(probability));
+    }
+
+    /// <summary>The parameter trials.</summary>
+    public double Trials { get; }
+
+    /// <summary>The parameter probability.</summary>
+    public double Probability { get; }
+
+    /// <inheritdoc/>
+    public Constraint Support => Constraint.Interval(-0.5, Trials + 0.5);
+
+    /// <inheritdoc/>
+    public bool IsDiscrete => true;
+
+    /// <inheritdoc/>
+    public Var LogProb(Var value) => LogProb(value, Trials, Probability);
+
+    /// <inheritdoc/>
+    public void Sample(Rng rng, Span<double> destination)
+    {
+        ArgumentNullException.ThrowIfNull(rng);
+        for (int i = 0; i < destination.Length; i++)
+        {
+            destination[i] = MathNet.Numerics.Distributions.Binomial.Sample(rng, Probability, (int)Trials);
+        }
+    }
+
+    /// <summary>Elementwise log-density of <paramref name="x"/>, differentiable in every argument (arguments broadcast).</summary>
+    public static Var LogProb(Var x, Arg trials, Arg probability)
+    {
+        var t = x.Tape;
+        var n = trials.On(t);
+        var p = probability.On(t);
+        return LogChoose(n, x) + (x * Ops.Log(p)) + ((n - x) * Ops.Log1p(-p));
+    }
+
+    /// <summary>Binomial with logit η: log C(n, x) + xη − n softplus(η).</summary>
+    public static Var LogProbLogit(Var x, Arg trials, Arg logit)
+    {
+        var t = x.Tape;
+        var n = trials.On(t);
+        var eta = logit.On(t);
+        return LogChoose(n, x) + (x * eta) - (n * Ops.Softplus(eta));
+    }
+
+    internal static Var LogChoose(Var n, Var k) => Ops.LGamma(n + 1.0) - Ops.LGamma(k + 1.0) - Ops.LGamma(n - k + 1.0);
+}

@@ -1,0 +1,50 @@
+using Inference.Autodiff;
+using Inference.Randomness;
+using Inference.Transforms;
+
+namespace Inference.Distributions;
+
+/// <summary>Cauchy(μ, σ): −log π − log σ − log(1 + ((x − μ)/σ)²).</summary>
+public sealed class Cauchy : IDistribution
+{
+    /// <summary>Creates the distribution; parameters are checked here.</summary>
+    public Cauchy(double location, double scale)
+    {
+        Location = Check.Finite(location, nameof(location));
+        Scale = Check.Positive(scale, nameof(scale));
+    }
+
+    /// <summary>The parameter location.</summary>
+    public double Location { get; }
+
+    /// <summary>The parameter scale.</summary>
+    public double Scale { get; }
+
+    /// <inheritdoc/>
+    public Constraint Support => Constraint.Real;
+
+    /// <inheritdoc/>
+    public bool IsDiscrete => false;
+
+    /// <inheritdoc/>
+    public Var LogProb(Var value) => LogProb(value, Location, Scale);
+
+    /// <inheritdoc/>
+    public void Sample(Rng rng, Span<double> destination)
+    {
+        ArgumentNullException.ThrowIfNull(rng);
+        for (int i = 0; i < destination.Length; i++)
+        {
+            destination[i] = Location + (Scale * Math.Tan(Math.PI * (rng.NextOpenDouble() - 0.5)));
+        }
+    }
+
+    /// <summary>Elementwise log-density of <paramref name="x"/>, differentiable in every argument (arguments broadcast).</summary>
+    public static Var LogProb(Var x, Arg location, Arg scale)
+    {
+        var t = x.Tape;
+        var s = scale.On(t);
+        var z = (x - location.On(t)) / s;
+        return -Math.Log(Math.PI) - Ops.Log(s) - Ops.Log1p(Ops.Square(z));
+    }
+}

@@ -1,0 +1,45 @@
+using Inference.Autodiff;
+using Inference.Randomness;
+using Inference.Transforms;
+
+namespace Inference.Distributions;
+
+/// <summary>Exponential(λ) (rate): log λ − λx.</summary>
+public sealed class Exponential : IDistribution
+{
+    /// <summary>Creates the distribution; parameters are checked here.</summary>
+    public Exponential(double rate)
+    {
+        Rate = Check.Positive(rate, nameof(rate));
+    }
+
+    /// <summary>The parameter rate.</summary>
+    public double Rate { get; }
+
+    /// <inheritdoc/>
+    public Constraint Support => Constraint.Positive;
+
+    /// <inheritdoc/>
+    public bool IsDiscrete => false;
+
+    /// <inheritdoc/>
+    public Var LogProb(Var value) => LogProb(value, Rate);
+
+    /// <inheritdoc/>
+    public void Sample(Rng rng, Span<double> destination)
+    {
+        ArgumentNullException.ThrowIfNull(rng);
+        for (int i = 0; i < destination.Length; i++)
+        {
+            destination[i] = rng.Exponential() / Rate;
+        }
+    }
+
+    /// <summary>Elementwise log-density of <paramref name="x"/>, differentiable in every argument (arguments broadcast).</summary>
+    public static Var LogProb(Var x, Arg rate)
+    {
+        var t = x.Tape;
+        var lambda = rate.On(t);
+        return Ops.Log(lambda) - (lambda * x);
+    }
+}

@@ -1,0 +1,43 @@
+using Inference.Autodiff;
+using Inference.Randomness;
+using Inference.Transforms;
+
+namespace Inference.Distributions;
+
+/// <summary>Half-normal(σ) on x ≥ 0: twice the Normal(0, σ) density.</summary>
+public sealed class HalfNormal : IDistribution
+{
+    /// <summary>Creates the distribution; parameters are checked here.</summary>
+    public HalfNormal(double scale)
+    {
+        Scale = Check.Positive(scale, nameof(scale));
+    }
+
+    /// <summary>The parameter scale.</summary>
+    public double Scale { get; }
+
+    /// <inheritdoc/>
+    public Constraint Support => Constraint.Positive;
+
+    /// <inheritdoc/>
+    public bool IsDiscrete => false;
+
+    /// <inheritdoc/>
+    public Var LogProb(Var value) => LogProb(value, Scale);
+
+    /// <inheritdoc/>
+    public void Sample(Rng rng, Span<double> destination)
+    {
+        ArgumentNullException.ThrowIfNull(rng);
+        for (int i = 0; i < destination.Length; i++)
+        {
+            destination[i] = Scale * Math.Abs(rng.Normal());
+        }
+    }
+
+    /// <summary>Elementwise log-density of <paramref name="x"/>, differentiable in every argument (arguments broadcast).</summary>
+    public static Var LogProb(Var x, Arg scale)
+    {
+        return Normal.LogProb(x, 0.0, scale) + Math.Log(2);
+    }
+}

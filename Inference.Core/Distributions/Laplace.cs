@@ -1,0 +1,49 @@
+using Inference.Autodiff;
+using Inference.Randomness;
+using Inference.Transforms;
+
+namespace Inference.Distributions;
+
+/// <summary>Laplace(μ, b): −log 2b − |x − μ|/b.</summary>
+public sealed class Laplace : IDistribution
+{
+    /// <summary>Creates the distribution; parameters are checked here.</summary>
+    public Laplace(double location, double scale)
+    {
+        Location = Check.Finite(location, nameof(location));
+        Scale = Check.Positive(scale, nameof(scale));
+    }
+
+    /// <summary>The parameter location.</summary>
+    public double Location { get; }
+
+    /// <summary>The parameter scale.</summary>
+    public double Scale { get; }
+
+    /// <inheritdoc/>
+    public Constraint Support => Constraint.Real;
+
+    /// <inheritdoc/>
+    public bool IsDiscrete => false;
+
+    /// <inheritdoc/>
+    public Var LogProb(Var value) => LogProb(value, Location, Scale);
+
+    /// <inheritdoc/>
+    public void Sample(Rng rng, Span<double> destination)
+    {
+        ArgumentNullException.ThrowIfNull(rng);
+        for (int i = 0; i < destination.Length; i++)
+        {
+            destination[i] = Location + (Scale * rng.Exponential() * rng.Sign());
+        }
+    }
+
+    /// <summary>Elementwise log-density of <paramref name="x"/>, differentiable in every argument (arguments broadcast).</summary>
+    public static Var LogProb(Var x, Arg location, Arg scale)
+    {
+        var t = x.Tape;
+        var b = scale.On(t);
+        return (-Math.Log(2) - Ops.Log(b)) - (Ops.Abs(x - location.On(t)) / b);
+    }
+}

@@ -1,0 +1,52 @@
+using Inference.Autodiff;
+using Inference.Randomness;
+using Inference.Transforms;
+
+namespace Inference.Distributions;
+
+/// <summary>Poisson(λ): x log λ − λ − log x!.</summary>
+public sealed class Poisson : IDistribution
+{
+    /// <summary>Creates the distribution; parameters are checked here.</summary>
+    public Poisson(double rate)
+    {
+        Rate = Check.Positive(rate, nameof(rate));
+    }
+
+    /// <summary>The parameter rate.</summary>
+    public double Rate { get; }
+
+    /// <inheritdoc/>
+    public Constraint Support => Constraint.GreaterThan(-0.5);
+
+    /// <inheritdoc/>
+    public bool IsDiscrete => true;
+
+    /// <inheritdoc/>
+    public Var LogProb(Var value) => LogProb(value, Rate);
+
+    /// <inheritdoc/>
+    public void Sample(Rng rng, Span<double> destination)
+    {
+        ArgumentNullException.ThrowIfNull(rng);
+        for (int i = 0; i < destination.Length; i++)
+        {
+            destination[i] = MathNet.Numerics.Distributions.Poisson.Sample(rng, Rate);
+        }
+    }
+
+    /// <summary>Elementwise log-density of <paramref name="x"/>, differentiable in every argument (arguments broadcast).</summary>
+    public static Var LogProb(Var x, Arg rate)
+    {
+        var t = x.Tape;
+        var lambda = rate.On(t);
+        return (x * Ops.Log(lambda)) - lambda - Ops.LGamma(x + 1.0);
+    }
+
+    /// <summary>Poisson with log-rate η: xη − eᶯ − log x!.</summary>
+    public static Var LogProbLogRate(Var x, Arg logRate)
+    {
+        var eta = logRate.On(x.Tape);
+        return (x * eta) - Ops.Exp(eta) - Ops.LGamma(x + 1.0);
+    }
+}

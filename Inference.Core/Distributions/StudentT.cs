@@ -1,0 +1,56 @@
+using Inference.Autodiff;
+using Inference.Randomness;
+using Inference.Transforms;
+
+namespace Inference.Distributions;
+
+/// <summary>Student's t(ν, μ, σ).</summary>
+public sealed class StudentT : IDistribution
+{
+    /// <summary>Creates the distribution; parameters are checked here.</summary>
+    public StudentT(double degreesOfFreedom, double location, double scale)
+    {
+        DegreesOfFreedom = Check.Positive(degreesOfFreedom, nameof(degreesOfFreedom));
+        Location = Check.Finite(location, nameof(location));
+        Scale = Check.Positive(scale, nameof(scale));
+    }
+
+    /// <summary>The parameter degreesOfFreedom.</summary>
+    public double DegreesOfFreedom { get; }
+
+    /// <summary>The parameter location.</summary>
+    public double Location { get; }
+
+    /// <summary>The parameter scale.</summary>
+    public double Scale { get; }
+
+    /// <inheritdoc/>
+    public Constraint Support => Constraint.Real;
+
+    /// <inheritdoc/>
+    public bool IsDiscrete => false;
+
+    /// <inheritdoc/>
+    public Var LogProb(Var value) => LogProb(value, DegreesOfFreedom, Location, Scale);
+
+    /// <inheritdoc/>
+    public void Sample(Rng rng, Span<double> destination)
+    {
+        ArgumentNullException.ThrowIfNull(rng);
+        for (int i = 0; i < destination.Length; i++)
+        {
+            destination[i] = MathNet.Numerics.Distributions.StudentT.Sample(rng, Location, Scale, DegreesOfFreedom);
+        }
+    }
+
+    /// <summary>Elementwise log-density of <paramref name="x"/>, differentiable in every argument (arguments broadcast).</summary>
+    public static Var LogProb(Var x, Arg degreesOfFreedom, Arg location, Arg scale)
+    {
+        var t = x.Tape;
+        var nu = degreesOfFreedom.On(t);
+        var s = scale.On(t);
+        var z = (x - location.On(t)) / s;
+        var half = 0.5 * nu;
+        return Ops.LGamma(half + 0.5) - Ops.LGamma(half) - (0.5 * Ops.Log(nu * Math.PI)) - Ops.Log(s) - ((half + 0.5) * Ops.Log1p(Ops.Square(z) / nu));
+    }
+}

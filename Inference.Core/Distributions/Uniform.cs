@@ -1,0 +1,53 @@
+using Inference.Autodiff;
+using Inference.Randomness;
+using Inference.Transforms;
+
+namespace Inference.Distributions;
+
+/// <summary>Uniform(a, b): −log(b − a) on (a, b).</summary>
+public sealed class Uniform : IDistribution
+{
+    /// <summary>Creates the distribution; parameters are checked here.</summary>
+    public Uniform(double lower, double upper)
+    {
+        Lower = Check.Finite(lower, nameof(lower));
+        Upper = Check.Finite(upper, nameof(upper));
+        if (!(lower < upper))
+        {
+            throw new ArgumentException($"Uniform needs lower < upper; got ({lower}, {upper}).", nameof(upper));
+        }
+
+    }
+
+    /// <summary>The parameter lower.</summary>
+    public double Lower { get; }
+
+    /// <summary>The parameter upper.</summary>
+    public double Upper { get; }
+
+    /// <inheritdoc/>
+    public Constraint Support => Constraint.Interval(Lower, Upper);
+
+    /// <inheritdoc/>
+    public bool IsDiscrete => false;
+
+    /// <inheritdoc/>
+    public Var LogProb(Var value) => LogProb(value, Lower, Upper);
+
+    /// <inheritdoc/>
+    public void Sample(Rng rng, Span<double> destination)
+    {
+        ArgumentNullException.ThrowIfNull(rng);
+        for (int i = 0; i < destination.Length; i++)
+        {
+            destination[i] = rng.Uniform(Lower, Upper);
+        }
+    }
+
+    /// <summary>Elementwise log-density of <paramref name="x"/>, differentiable in every argument (arguments broadcast).</summary>
+    public static Var LogProb(Var x, Arg lower, Arg upper)
+    {
+        var t = x.Tape;
+        return (x * 0.0) - Ops.Log(upper.On(t) - lower.On(t));
+    }
+}
