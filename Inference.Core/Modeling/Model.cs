@@ -1,0 +1,253 @@
+using Inference.Autodiff;
+using Inference.Densities;
+
+namespace Inference.Modeling;
+
+/// <summary>
+/// A probabilistic model: a body that declares parameters, priors, observations and derived quantities
+/// on a <see cref="ModelContext"/>. <see cref="Compile"/> turns it into a log-density on the unconstrained space.
+/// </summary>
+/// <example>
+/// <code>
+/// var model = Model.Create("eight_schools", m =>
+/// {
+///     var mu = m.Parameter("mu", new Normal(0, 5));
+///     var tau = m.Parameter("tau", new HalfCauchy(5));
+///     var z = m.Parameter("theta_trans", 8, new Normal(0, 1));
+///     var theta = mu + (tau * z);
+///     m.Observe(Normal.LogProb(m.Tape.Constant(y), theta, m.Tape.Constant(sigma)));
+///     m.Derived("theta", theta);
+/// });
+/// </code>
+/// </example>
+public sealed class Model
+{
+    private Model(string name, Action<ModelContext> body)
+    {
+        Name = name;
+        Body = body;
+    }
+
+    /// <summary>The model's name.</summary>
+    public string Name { get; }
+
+    internal Action<ModelContext> Body { get; }
+
+    /// <summary>Creates a model from its body.</summary>
+    public static Model Create(string name, Action<ModelContext> body)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        ArgumentNullException.ThrowIfNull(body);
+        return new Model(name, body);
+    }
+
+    /// <summary>Runs the body once to discover the parameter layout and returns the compiled log-density.</summary>
+    /// <exception cref="ArgumentException">The body declares a name twice.</exception>
+    /// <exception cref="InvalidOperationException">The body declares no parameter.</exception>
+    public CompiledModel Compile()
+    {
+        var context = new ModelContext(new Tape());
+        var layout = context.Discover(Body);
+        if (layout.Dimension == 0)
+        {
+            throw new InvalidOperationException($"Model '{Name}' declares no parameters.");
+        }
+
+        return new CompiledModel(this, layout);
+    }
+}
+
+/// <summary>The parts of a model's log-density at one point (the unconstrained-space log-density is their sum).</summary>
+/// <param name="LogPrior">Prior terms and explicit increments.</param>
+/// <param name="LogLikelihood">Observation terms.</param>
+/// <param name="LogJacobian">log|J| of the constraint transforms.</param>
+public readonly record struct LogDensityParts(double LogPrior, double LogLikelihood, double LogJacobian)
+{
+    /// <summary>The log-density on the unconstrained space.</summary>
+    public double Total => LogPrior + LogLikelihood + LogJacobian;
+}
+
+/// <summary>
+/// A model compiled to a log-density on the unconstrained space (prior + likelihood + log|J| of the
+/// constraint transforms), with its <see cref="ParameterLayout"/> for constraining draws.
+/// </summary>
+public sealed class CompiledModel : ILogDensity
+{
+    internal CompiledModel(Model model, ParameterLayout layout)
+    {
+        Model = model;
+        Layout = layout;
+    }
+
+    /// <summary>The source model.</summary>
+    public Model Model { get; }
+
+    /// <summary>The parameter layout.</summary>
+    public ParameterLayout Layout { get; }
+
+    /// <inheritdoc/>
+    public int Dimension => Layout.Dimension;
+
+    /// <inheritdoc/>
+    public IReadOnlyList<string> CoordinateNames => Layout.UnconstrainedNames;
+
+    /// <inheritdoc/>
+    public ILogDensityEvaluator CreateEvaluator() => CreateModelEvaluator();
+
+    /// <summary>A new evaluator with the model-specific operations (constrain, parts, pointwise log-likelihood).</summary>
+    public ModelEvaluator CreateModelEvaluator() => new(this);
+
+    /// <summary>Constrained parameter values (output order, see <see cref="ParameterLayout.ParameterNames"/>) → unconstrained vector.</summary>
+    public double[] Unconstrain(ReadOnlySpan<double> constrainedParameters)
+    {
+        int total = Layout.Parameters.Sum(p => p.Size);
+        if (constrainedParameters.Length != total)
+        {
+            throw new ArgumentException($"Expected {total} constrained parameter values; got {constrainedParameters.Length}.", nameof(constrainedParameters));
+        }
+
+        var result = new double[Dimension];
+        var tape = new Tape();
+        using var scope = tape.NoGrad();
+        int cursor = 0;
+        foreach (var p in Layout.Parameters)
+        {
+            var rowMajor = new double[p.Size];
+            ParameterInfo.FromOutputOrder(constrainedParameters.Slice(cursor, p.Size), p.Shape, rowMajor);
+            if (!p.Constraint.Contains(rowMajor))
+            {
+                throw new ArgumentException($"The value of '{p.Name}' is outside its support ({p.Constraint}).", nameof(constrainedParameters));
+            }
+
+            var u = p.Bijector.Inverse(tape.Constant(rowMajor), out _);
+            u.Value.CopyTo(result.AsSpan(p.UnconstrainedOffset, p.UnconstrainedSize));
+            cursor += p.Size;
+        }
+
+        return result;
+    }
+}
+
+/// <summary>Evaluates a <see cref="CompiledModel"/>. Not thread-safe: one per thread or chain.</summary>
+public sealed class ModelEvaluator : ILogDensityEvaluator
+{
+    private readonly CompiledModel _model;
+    private readonly Tape _tape = new();
+    private readonly ModelContext _context;
+
+    internal ModelEvaluator(CompiledModel model)
+    {
+        _model = model;
+        _context = new ModelContext(_tape);
+        _context.Attach(model.Layout);
+    }
+
+    /// <inheritdoc/>
+    public int Dimension => _model.Dimension;
+
+    /// <inheritdoc/>
+    public double LogDensity(ReadOnlySpan<double> x)
+    {
+        CheckLength(x.Length, nameof(x));
+        _tape.Reset();
+        using var scope = _tape.NoGrad();
+        return Run(_tape.Constant(x)).Item;
+    }
+
+    /// <inheritdoc/>
+    public double LogDensityAndGradient(ReadOnlySpan<double> x, Span<double> gradient)
+    {
+        CheckLength(x.Length, nameof(x));
+        CheckLength(gradient.Length, nameof(gradient));
+        _tape.Reset();
+        var position = _tape.Variable(x);
+        var lp = Run(position);
+        _tape.Backward(lp);
+        if (lp.RequiresGrad)
+        {
+            position.Grad.CopyTo(gradient);
+        }
+        else
+        {
+            gradient.Clear();
+        }
+
+        return lp.Item;
+    }
+
+    /// <inheritdoc/>
+    public void LogDensityAndGradientBatch(ReadOnlySpan<double> points, Span<double> values, Span<double> gradients) =>
+        Densities.LogDensity.BatchByRows(this, points, values, gradients);
+
+    /// <summary>The log-prior, log-likelihood and log-Jacobian at <paramref name="x"/>.</summary>
+    public LogDensityParts Parts(ReadOnlySpan<double> x)
+    {
+        CheckLength(x.Length, nameof(x));
+        _tape.Reset();
+        using var scope = _tape.NoGrad();
+        _context.Begin(_tape.Constant(x));
+        _model.Model.Body(_context);
+        _context.End();
+        return new LogDensityParts(_context.LogPriorTerm.Item, _context.LogLikelihoodTerm.Item, _context.LogJacobianTerm.Item);
+    }
+
+    /// <summary>Each observation's log-likelihood term at <paramref name="x"/>, in the order observed.</summary>
+    public double[] PointwiseLogLikelihood(ReadOnlySpan<double> x)
+    {
+        CheckLength(x.Length, nameof(x));
+        var pointwise = new List<double>();
+        _tape.Reset();
+        using var scope = _tape.NoGrad();
+        _context.Begin(_tape.Constant(x), pointwise: pointwise);
+        _model.Model.Body(_context);
+        _context.End();
+        return pointwise.ToArray();
+    }
+
+    /// <summary>
+    /// Writes the constrained parameter values and then the derived quantities at <paramref name="x"/> to
+    /// <paramref name="destination"/> (columns as in <see cref="ParameterLayout.ConstrainedNames"/>).
+    /// </summary>
+    public void Constrain(ReadOnlySpan<double> x, Span<double> destination)
+    {
+        CheckLength(x.Length, nameof(x));
+        var layout = _model.Layout;
+        if (destination.Length != layout.ConstrainedNames.Count)
+        {
+            throw new ArgumentException($"destination has {destination.Length} entries; the model has {layout.ConstrainedNames.Count} constrained values.", nameof(destination));
+        }
+
+        _tape.Reset();
+        using var scope = _tape.NoGrad();
+        var position = _tape.Constant(x);
+        int cursor = 0;
+        foreach (var p in layout.Parameters)
+        {
+            var y = p.Bijector.Forward(Ops.Slice(position, p.UnconstrainedOffset, p.UnconstrainedSize), out _);
+            ParameterInfo.ToOutputOrder(y.Value, p.Shape, destination.Slice(cursor, p.Size));
+            cursor += p.Size;
+        }
+
+        var derived = new double[layout.DerivedNames.Count];
+        _context.Begin(position, derivedOut: derived);
+        _model.Model.Body(_context);
+        _context.End();
+        derived.CopyTo(destination[cursor..]);
+    }
+
+    private Var Run(Var position)
+    {
+        _context.Begin(position);
+        _model.Model.Body(_context);
+        _context.End();
+        return _context.LogPriorTerm + _context.LogLikelihoodTerm + _context.LogJacobianTerm;
+    }
+
+    private void CheckLength(int length, string name)
+    {
+        if (length != _model.Dimension)
+        {
+            throw new ArgumentException($"{name} has {length} elements; the model's dimension is {_model.Dimension}.", name);
+        }
+    }
+}

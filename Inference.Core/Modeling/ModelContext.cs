@@ -1,0 +1,257 @@
+using Inference.Autodiff;
+using Inference.Distributions;
+using Inference.Transforms;
+
+namespace Inference.Modeling;
+
+/// <summary>
+/// What a model body sees: declare parameters (constrained values come back), add prior and likelihood
+/// terms, record derived quantities. The body runs at every evaluation, so it must declare the same
+/// parameters in the same order each time.
+/// </summary>
+public sealed class ModelContext
+{
+    private readonly List<ParameterInfo> _discovered = [];
+    private readonly List<DerivedInfo> _discoveredDerived = [];
+    private ParameterLayout? _layout;
+    private Var _position;
+    private int _nextParameter;
+    private int _nextDerived;
+    private Var _logPrior;
+    private Var _logLikelihood;
+    private Var _logJacobian;
+    private bool _hasPrior;
+    private bool _hasLikelihood;
+    private bool _hasJacobian;
+    private List<double>? _pointwise;
+    private double[]? _derivedOut;
+    private int _derivedCursor;
+
+    internal ModelContext(Tape tape) => Tape = tape;
+
+    /// <summary>The tape the model is being evaluated on (to bring in data: <c>Tape.Constant(tensor)</c>).</summary>
+    public Tape Tape { get; }
+
+    /// <summary>True when the caller wants derived quantities (skip costly derived computations otherwise).</summary>
+    public bool IsGeneratingQuantities => _derivedOut is not null || _layout is null;
+
+    internal bool IsDiscovering => _layout is null;
+
+    // ------------------------------------------------------------------ parameters
+
+    /// <summary>A scalar parameter with support <paramref name="constraint"/> (default: real) and no prior term.</summary>
+    public Var Parameter(string name, Constraint? constraint = null) => Declare(name, Shape.Scalar, constraint ?? Constraint.Real);
+
+    /// <summary>A vector parameter of <paramref name="length"/> elements.</summary>
+    public Var Parameter(string name, int length, Constraint? constraint = null)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(length);
+        return Declare(name, Shape.Vector(length), constraint ?? Constraint.Real);
+    }
+
+    /// <summary>A matrix parameter (row-major on the tape).</summary>
+    public Var Parameter(string name, int rows, int columns, Constraint? constraint = null)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(rows);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(columns);
+        return Declare(name, Shape.Matrix(rows, columns), constraint ?? Constraint.Real);
+    }
+
+    /// <summary>A scalar parameter with <paramref name="prior"/>, constrained to the prior's support.</summary>
+    public Var Parameter(string name, IDistribution prior)
+    {
+        ArgumentNullException.ThrowIfNull(prior);
+        var value = Declare(name, Shape.Scalar, prior.Support);
+        Prior(prior.LogProb(value));
+        return value;
+    }
+
+    /// <summary>A vector parameter of independent draws from <paramref name="prior"/>.</summary>
+    public Var Parameter(string name, int length, IDistribution prior)
+    {
+        ArgumentNullException.ThrowIfNull(prior);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(length);
+        var value = Declare(name, Shape.Vector(length), prior.Support);
+        Prior(prior.LogProb(value));
+        return value;
+    }
+
+    private Var Declare(string name, Shape shape, Constraint constraint)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        ArgumentNullException.ThrowIfNull(constraint);
+        ParameterInfo info;
+        if (_layout is null)
+        {
+            if (_discovered.Any(p => p.Name == name) || _discoveredDerived.Any(d => d.Name == name))
+            {
+                throw new ArgumentException($"The name '{name}' is declared twice.", nameof(name));
+            }
+
+            int offset = _discovered.Count == 0 ? 0 : _discovered[^1].UnconstrainedOffset + _discovered[^1].UnconstrainedSize;
+            info = new ParameterInfo(name, shape, constraint, offset);
+            _discovered.Add(info);
+            var zeros = new double[info.UnconstrainedSize];
+            return Constrain(info, Tape.Constant(zeros));
+        }
+
+        if (_nextParameter >= _layout.Parameters.Count || _layout.Parameters[_nextParameter].Name != name)
+        {
+            throw new InvalidOperationException(
+                $"The model declared parameter '{name}' where its layout has " +
+                (_nextParameter < _layout.Parameters.Count ? $"'{_layout.Parameters[_nextParameter].Name}'" : "no more parameters") +
+                ": a model must declare the same parameters in the same order at every evaluation.");
+        }
+
+        info = _layout.Parameters[_nextParameter++];
+        if (info.Shape != shape)
+        {
+            throw new InvalidOperationException($"Parameter '{name}' changed shape from {info.Shape} to {shape} between evaluations.");
+        }
+
+        return Constrain(info, Ops.Slice(_position, info.UnconstrainedOffset, info.UnconstrainedSize));
+    }
+
+    private Var Constrain(ParameterInfo info, Var unconstrained)
+    {
+        var constrained = info.Bijector.Forward(unconstrained, out var logJ);
+        AddJacobian(logJ);
+        return info.Shape.Rank == 1 ? constrained : Ops.Reshape(constrained, info.Shape);
+    }
+
+    // ------------------------------------------------------------------ density terms
+
+    /// <summary>Adds the sum of <paramref name="logDensity"/> (elementwise prior log-densities) to the log-prior.</summary>
+    public void Prior(Var logDensity) => Accumulate(ref _logPrior, ref _hasPrior, SumAll(logDensity));
+
+    /// <summary>
+    /// Adds the sum of <paramref name="pointwiseLogLikelihood"/> to the log-likelihood; each element is one
+    /// observation's term in the pointwise log-likelihood.
+    /// </summary>
+    public void Observe(Var pointwiseLogLikelihood)
+    {
+        if (_pointwise is not null)
+        {
+            foreach (double v in pointwiseLogLikelihood.Value)
+            {
+                _pointwise.Add(v);
+            }
+        }
+
+        Accumulate(ref _logLikelihood, ref _hasLikelihood, SumAll(pointwiseLogLikelihood));
+    }
+
+    /// <summary>Observes <paramref name="data"/> under <paramref name="distribution"/> (fixed parameters).</summary>
+    public void Observe(IDistribution distribution, Tensor data)
+    {
+        ArgumentNullException.ThrowIfNull(distribution);
+        ArgumentNullException.ThrowIfNull(data);
+        Observe(distribution.LogProb(Tape.Constant(data)));
+    }
+
+    /// <summary>An explicit log-density increment (Stan's <c>target +=</c>), counted with the prior.</summary>
+    public void AddLogDensity(Var term) => Accumulate(ref _logPrior, ref _hasPrior, SumAll(term));
+
+    // ------------------------------------------------------------------ derived quantities
+
+    /// <summary>Records a derived quantity (transformed parameter or generated quantity) with the draws.</summary>
+    public void Derived(string name, Var value)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        var shape = value.Shape;
+        if (_layout is null)
+        {
+            if (_discovered.Any(p => p.Name == name) || _discoveredDerived.Any(d => d.Name == name))
+            {
+                throw new ArgumentException($"The name '{name}' is declared twice.", nameof(name));
+            }
+
+            _discoveredDerived.Add(new DerivedInfo(name, shape));
+            return;
+        }
+
+        if (_derivedOut is null)
+        {
+            return;
+        }
+
+        if (_nextDerived >= _layout.Derived.Count || _layout.Derived[_nextDerived].Name != name || _layout.Derived[_nextDerived].Shape != shape)
+        {
+            throw new InvalidOperationException($"Derived quantity '{name}' {shape} does not match the model's layout.");
+        }
+
+        _nextDerived++;
+        ParameterInfo.ToOutputOrder(value.Value, shape, _derivedOut.AsSpan(_derivedCursor, shape.Length));
+        _derivedCursor += shape.Length;
+    }
+
+    /// <summary>Records a derived scalar computed outside the tape.</summary>
+    public void Derived(string name, double value)
+    {
+        if (_layout is null || _derivedOut is not null)
+        {
+            Derived(name, Tape.Constant(value));
+        }
+    }
+
+    // ------------------------------------------------------------------ driving (internal)
+
+    internal ParameterLayout Discover(Action<ModelContext> body)
+    {
+        Tape.Reset();
+        using (Tape.NoGrad())
+        {
+            BeginCore();
+            body(this);
+        }
+
+        return new ParameterLayout(_discovered.ToArray(), _discoveredDerived.ToArray());
+    }
+
+    internal void Attach(ParameterLayout layout) => _layout = layout;
+
+    /// <summary>Starts an evaluation at <paramref name="position"/>; the caller resets the tape first.</summary>
+    internal void Begin(Var position, List<double>? pointwise = null, double[]? derivedOut = null)
+    {
+        _position = position;
+        _pointwise = pointwise;
+        _derivedOut = derivedOut;
+        BeginCore();
+    }
+
+    private void BeginCore()
+    {
+        _nextParameter = 0;
+        _nextDerived = 0;
+        _derivedCursor = 0;
+        _hasPrior = _hasLikelihood = _hasJacobian = false;
+    }
+
+    internal void End()
+    {
+        if (_layout is not null && _nextParameter != _layout.Parameters.Count)
+        {
+            throw new InvalidOperationException(
+                $"The model declared {_nextParameter} of its {_layout.Parameters.Count} parameters: it must declare the same parameters at every evaluation.");
+        }
+
+        _pointwise = null;
+        _derivedOut = null;
+    }
+
+    internal Var LogPriorTerm => _hasPrior ? _logPrior : Tape.Constant(0.0);
+
+    internal Var LogLikelihoodTerm => _hasLikelihood ? _logLikelihood : Tape.Constant(0.0);
+
+    internal Var LogJacobianTerm => _hasJacobian ? _logJacobian : Tape.Constant(0.0);
+
+    private void AddJacobian(Var logJ) => Accumulate(ref _logJacobian, ref _hasJacobian, logJ);
+
+    private static Var SumAll(Var v) => v.Shape.Rank == 0 ? v : Ops.Sum(v);
+
+    private static void Accumulate(ref Var total, ref bool has, Var term)
+    {
+        total = has ? total + term : term;
+        has = true;
+    }
+}
