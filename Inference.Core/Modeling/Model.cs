@@ -7,13 +7,21 @@ namespace Inference.Modeling;
 /// A probabilistic model: a body that declares parameters, priors, observations and derived quantities
 /// on a <see cref="ModelContext"/>. <see cref="Compile"/> turns it into a log-density on the unconstrained space.
 /// </summary>
+/// <remarks>
+/// The body runs at every evaluation. Create distribution objects and data tensors once, outside the
+/// body (as below), and evaluation allocates nothing after the first call; or use the static
+/// <c>LogProb</c> methods, which never allocate.
+/// </remarks>
 /// <example>
 /// <code>
+/// var muPrior = new Normal(0, 5);
+/// var tauPrior = new HalfCauchy(5);
+/// var standard = new Normal(0, 1);
 /// var model = Model.Create("eight_schools", m =>
 /// {
-///     var mu = m.Parameter("mu", new Normal(0, 5));
-///     var tau = m.Parameter("tau", new HalfCauchy(5));
-///     var z = m.Parameter("theta_trans", 8, new Normal(0, 1));
+///     var mu = m.Parameter("mu", muPrior);
+///     var tau = m.Parameter("tau", tauPrior);
+///     var z = m.Parameter("theta_trans", 8, standard);
 ///     var theta = mu + (tau * z);
 ///     m.Observe(Normal.LogProb(m.Tape.Constant(y), theta, m.Tape.Constant(sigma)));
 ///     m.Derived("theta", theta);

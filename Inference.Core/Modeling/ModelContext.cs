@@ -83,11 +83,7 @@ public sealed class ModelContext
         ParameterInfo info;
         if (_layout is null)
         {
-            if (_discovered.Any(p => p.Name == name) || _discoveredDerived.Any(d => d.Name == name))
-            {
-                throw new ArgumentException($"The name '{name}' is declared twice.", nameof(name));
-            }
-
+            CheckNewName(name);
             int offset = _discovered.Count == 0 ? 0 : _discovered[^1].UnconstrainedOffset + _discovered[^1].UnconstrainedSize;
             info = new ParameterInfo(name, shape, constraint, offset);
             _discovered.Add(info);
@@ -110,6 +106,16 @@ public sealed class ModelContext
         }
 
         return Constrain(info, Ops.Slice(_position, info.UnconstrainedOffset, info.UnconstrainedSize));
+    }
+
+    // Kept out of Declare and Derived: a lambda capturing their 'name' parameter would make the compiler
+    // allocate its closure at every call, including every evaluation after discovery.
+    private void CheckNewName(string name)
+    {
+        if (_discovered.Any(p => p.Name == name) || _discoveredDerived.Any(d => d.Name == name))
+        {
+            throw new ArgumentException($"The name '{name}' is declared twice.", nameof(name));
+        }
     }
 
     private Var Constrain(ParameterInfo info, Var unconstrained)
@@ -161,11 +167,7 @@ public sealed class ModelContext
         var shape = value.Shape;
         if (_layout is null)
         {
-            if (_discovered.Any(p => p.Name == name) || _discoveredDerived.Any(d => d.Name == name))
-            {
-                throw new ArgumentException($"The name '{name}' is declared twice.", nameof(name));
-            }
-
+            CheckNewName(name);
             _discoveredDerived.Add(new DerivedInfo(name, shape));
             return;
         }

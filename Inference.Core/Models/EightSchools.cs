@@ -25,11 +25,14 @@ public static class EightSchools
     {
         var (y, sigma) = Data(effects, standardErrors);
         int j = y.Length;
+        var standard = new Normal(0, 1);
+        var muPrior = new Normal(0, 5);
+        var tauPrior = new HalfCauchy(5);
         return Model.Create("eight_schools_noncentered", m =>
         {
-            var thetaTrans = m.Parameter("theta_trans", j, new Normal(0, 1));
-            var mu = m.Parameter("mu", new Normal(0, 5));
-            var tau = m.Parameter("tau", new HalfCauchy(5));
+            var thetaTrans = m.Parameter("theta_trans", j, standard);
+            var mu = m.Parameter("mu", muPrior);
+            var tau = m.Parameter("tau", tauPrior);
             var theta = mu + (tau * thetaTrans);
             m.Observe(Normal.LogProb(m.Tape.Constant(y), theta, m.Tape.Constant(sigma)));
             m.Derived("theta", theta);
@@ -44,11 +47,13 @@ public static class EightSchools
     {
         var (y, sigma) = Data(effects, standardErrors);
         int j = y.Length;
+        var muPrior = new Normal(0, 5);
+        var tauPrior = new HalfCauchy(5);
         return Model.Create("eight_schools_centered", m =>
         {
             var theta = m.Parameter("theta", j);
-            var mu = m.Parameter("mu", new Normal(0, 5));
-            var tau = m.Parameter("tau", new HalfCauchy(5));
+            var mu = m.Parameter("mu", muPrior);
+            var tau = m.Parameter("tau", tauPrior);
             m.Prior(Normal.LogProb(theta, mu, tau));
             m.Observe(Normal.LogProb(m.Tape.Constant(y), theta, m.Tape.Constant(sigma)));
         });

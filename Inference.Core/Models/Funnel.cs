@@ -13,9 +13,10 @@ public static class Funnel
     public static Model Create(int k = 9)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(k);
+        var vPrior = new Normal(0, 3);
         return Model.Create("funnel", m =>
         {
-            var v = m.Parameter("v", new Normal(0, 3));
+            var v = m.Parameter("v", vPrior);
             var x = m.Parameter("x", k);
             m.Prior(Normal.LogProb(x, 0.0, Autodiff.Ops.Exp(v * 0.5)));
         });

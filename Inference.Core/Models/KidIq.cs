@@ -22,10 +22,11 @@ public static class KidIq
 
         var y = Tensor.FromVector(kidScore.ToArray());
         var iq = Tensor.FromVector(momIq.ToArray());
+        var sigmaPrior = new HalfCauchy(2.5);
         return Model.Create("kidiq", m =>
         {
             var beta = m.Parameter("beta", 2);
-            var sigma = m.Parameter("sigma", new HalfCauchy(2.5));
+            var sigma = m.Parameter("sigma", sigmaPrior);
             var mean = Ops.Slice(beta, 0, 1) + (Ops.Slice(beta, 1, 1) * m.Tape.Constant(iq));
             m.Observe(Normal.LogProb(m.Tape.Constant(y), mean, sigma));
         });

@@ -27,10 +27,12 @@ public static class LinearRegression
 
         int d = x.Shape[1];
         var yt = Tensor.FromVector(y.ToArray());
+        var betaPrior = new Normal(0, priorScale);
+        var sigmaPrior = new HalfNormal(priorScale);
         return Model.Create("linear_regression", m =>
         {
-            var beta = m.Parameter("beta", d, new Normal(0, priorScale));
-            var sigma = m.Parameter("sigma", new HalfNormal(priorScale));
+            var beta = m.Parameter("beta", d, betaPrior);
+            var sigma = m.Parameter("sigma", sigmaPrior);
             m.Observe(Normal.LogProb(m.Tape.Constant(yt), Ops.MatMul(m.Tape.Constant(x), beta), sigma));
         });
     }
