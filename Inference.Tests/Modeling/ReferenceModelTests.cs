@@ -10,27 +10,9 @@ namespace Inference.Tests.Modeling;
 /// </summary>
 public class ReferenceModelTests
 {
-    public static TheoryData<string> Posteriors() =>
-    [
-        "eight_schools-eight_schools_noncentered", "eight_schools-eight_schools_centered", "synth-funnel10",
-        "synth-rosenbrock2", "synth-gauss100_rot", "sblrc-blr", "kidiq-kidscore_momiq",
-    ];
+    public static TheoryData<string> Posteriors() => new(PosteriorCatalog.Names);
 
-    internal static Model Build(string posterior)
-    {
-        var data = StanData.Load(SharedFixtures.Path("posteriors", posterior, "data.json"));
-        return posterior switch
-        {
-            "eight_schools-eight_schools_noncentered" => EightSchools.NonCentered(data.Vector("y"), data.Vector("sigma")),
-            "eight_schools-eight_schools_centered" => EightSchools.Centered(data.Vector("y"), data.Vector("sigma")),
-            "synth-funnel10" => Funnel.Create((int)data.Scalar("K")),
-            "synth-rosenbrock2" => Rosenbrock.Create(data.Scalar("a"), data.Scalar("b"), data.Scalar("mu")),
-            "synth-gauss100_rot" => RotatedGaussian.Create(data.Vector("s"), data.Matrix("Q")),
-            "sblrc-blr" => LinearRegression.Create(data.Matrix("X"), data.Vector("y")),
-            "kidiq-kidscore_momiq" => KidIq.Create(data.Vector("kid_score"), data.Vector("mom_iq")),
-            _ => throw new ArgumentOutOfRangeException(nameof(posterior)),
-        };
-    }
+    internal static Model Build(string posterior) => PosteriorCatalog.Load(posterior, SharedFixtures.Path("posteriors"));
 
     private static double[] Doubles(JsonElement e) => e.EnumerateArray().Select(v => v.GetDouble()).ToArray();
 
