@@ -26,6 +26,21 @@ public abstract class Constraint
     /// <summary>Probability vectors (non-negative, summing to 1).</summary>
     public static Constraint Simplex { get; } = new SimplexConstraint();
 
+    /// <summary>Unit vectors (Stan's unit_vector; see <see cref="UnitVectorBijector"/>).</summary>
+    public static Constraint UnitVector { get; } = new UnitVectorConstraint();
+
+    /// <summary>Cholesky factors of correlation matrices (lower triangular, positive diagonal, unit rows).</summary>
+    public static Constraint CholeskyCorrelation { get; } = new MatrixConstraint(MatrixKind.CholeskyCorrelation);
+
+    /// <summary>Cholesky factors of covariance matrices (lower triangular, positive diagonal).</summary>
+    public static Constraint CholeskyCovariance { get; } = new MatrixConstraint(MatrixKind.CholeskyCovariance);
+
+    /// <summary>Symmetric positive-definite matrices.</summary>
+    public static Constraint CovarianceMatrix { get; } = new MatrixConstraint(MatrixKind.Covariance);
+
+    /// <summary>Correlation matrices (symmetric positive definite, unit diagonal).</summary>
+    public static Constraint CorrelationMatrix { get; } = new MatrixConstraint(MatrixKind.Correlation);
+
     /// <summary>(<paramref name="lower"/>, ∞).</summary>
     public static Constraint GreaterThan(double lower) => new LowerConstraint(lower);
 
@@ -174,5 +189,119 @@ public abstract class Constraint
         }
 
         public override string ToString() => "simplex";
+    }
+
+    private sealed class UnitVectorConstraint : Constraint
+    {
+        public override IBijector Bijector(int size) => new UnitVectorBijector(size);
+
+        public override bool Contains(ReadOnlySpan<double> value)
+        {
+            double s = 0;
+            foreach (double v in value)
+            {
+                s += v * v;
+            }
+
+            return Math.Abs(s - 1) < 1e-8;
+        }
+
+        public override string ToString() => "unit vector";
+    }
+
+    private enum MatrixKind
+    {
+        CholeskyCorrelation,
+        CholeskyCovariance,
+        Covariance,
+        Correlation,
+    }
+
+    private sealed class MatrixConstraint(MatrixKind kind) : Constraint
+    {
+        public override int UnconstrainedSize(int size)
+        {
+            int k = TriangularIndex.SideFromSize(size, nameof(size));
+            return kind is MatrixKind.CholeskyCorrelation or MatrixKind.Correlation ? k * (k - 1) / 2 : k * (k + 1) / 2;
+        }
+
+        public override IBijector Bijector(int size)
+        {
+            int k = TriangularIndex.SideFromSize(size, nameof(size));
+            return kind switch
+            {
+                MatrixKind.CholeskyCorrelation => new CholeskyCorrelationBijector(k),
+                MatrixKind.CholeskyCovariance => new CholeskyCovarianceBijector(k),
+                MatrixKind.Covariance => GramBijector.Covariance(k),
+                _ => GramBijector.Correlation(k),
+            };
+        }
+
+        public override bool Contains(ReadOnlySpan<double> value)
+        {
+            int k = (int)Math.Round(Math.Sqrt(value.Length));
+            if (k * k != value.Length)
+            {
+                return false;
+            }
+
+            if (kind is MatrixKind.CholeskyCorrelation or MatrixKind.CholeskyCovariance)
+            {
+                for (int i = 0; i < k; i++)
+                {
+                    if (!(value[(i * k) + i] > 0))
+                    {
+                        return false;
+                    }
+
+                    double norm = 0;
+                    for (int j = 0; j < k; j++)
+                    {
+                        double v = value[(i * k) + j];
+                        if ((j > i && v != 0) || double.IsNaN(v))
+                        {
+                            return false;
+                        }
+
+                        norm += v * v;
+                    }
+
+                    if (kind == MatrixKind.CholeskyCorrelation && Math.Abs(norm - 1) > 1e-8)
+                    {
+                        return false;
+                    }
+                }
+
+                return true;
+            }
+
+            var copy = value.ToArray();
+            var m = MathNet.Numerics.LinearAlgebra.Matrix<double>.Build.Dense(k, k, (i, j) => copy[(i * k) + j]);
+            for (int i = 0; i < k; i++)
+            {
+                if (kind == MatrixKind.Correlation && Math.Abs(m[i, i] - 1) > 1e-8)
+                {
+                    return false;
+                }
+
+                for (int j = 0; j < i; j++)
+                {
+                    if (Math.Abs(m[i, j] - m[j, i]) > 1e-8 * Math.Max(1, Math.Abs(m[i, j])))
+                    {
+                        return false;
+                    }
+                }
+            }
+
+            return m.Evd().EigenValues.All(e => e.Real > 0);
+        }
+
+        public override string ToString() => kind switch
+        {
+            MatrixKind.CholeskyCorrelation => "Cholesky factor of a correlation matrix",
+            MatrixKind.CholeskyCovariance => "Cholesky factor of a covariance matrix",
+            MatrixKind.Covariance => "covariance matrix",
+            _ => "correlation matrix",
+        };
     }
 }

@@ -7,7 +7,11 @@ namespace Inference.Tests.Transforms;
 /// <summary>Every constraint bijector, for event sizes 1, 2, 5 and 17: round trip, exact log-Jacobian, batches, gradients.</summary>
 public class BijectorConformanceTests
 {
-    public sealed record BijectorCase(string Name, IBijector Bijector)
+    /// <param name="Name">Label.</param>
+    /// <param name="Bijector">The transform.</param>
+    /// <param name="FreeOutputs">The output entries the log-Jacobian refers to (default: the first InputDimension).</param>
+    /// <param name="Support">The constraint whose support the outputs must lie in.</param>
+    public sealed record BijectorCase(string Name, IBijector Bijector, Constraint Support, int[]? FreeOutputs = null)
     {
         public override string ToString() => $"{Name} ({Bijector.InputDimension}→{Bijector.OutputDimension})";
     }
@@ -17,16 +21,42 @@ public class BijectorConformanceTests
         var data = new TheoryData<BijectorCase>();
         foreach (int d in new[] { 1, 2, 5, 17 })
         {
-            data.Add(new("identity", new IdentityBijector(d)));
-            data.Add(new("lower bound", new LowerBoundBijector(d, -1.5)));
-            data.Add(new("upper bound", new UpperBoundBijector(d, 2.0)));
-            data.Add(new("interval", new IntervalBijector(d, -2.0, 3.0)));
-            data.Add(new("ordered", new OrderedBijector(d)));
-            data.Add(new("positive ordered", new OrderedBijector(d, positive: true)));
-            data.Add(new("simplex", new SimplexBijector(d + 1)));
+            data.Add(new("identity", new IdentityBijector(d), Constraint.Real));
+            data.Add(new("lower bound", new LowerBoundBijector(d, -1.5), Constraint.GreaterThan(-1.5)));
+            data.Add(new("upper bound", new UpperBoundBijector(d, 2.0), Constraint.LessThan(2.0)));
+            data.Add(new("interval", new IntervalBijector(d, -2.0, 3.0), Constraint.Interval(-2.0, 3.0)));
+            data.Add(new("ordered", new OrderedBijector(d), Constraint.Ordered));
+            data.Add(new("positive ordered", new OrderedBijector(d, positive: true), Constraint.PositiveOrdered));
+            data.Add(new("simplex", new SimplexBijector(d + 1), Constraint.Simplex));
         }
 
+        foreach (int k in new[] { 2, 3, 4 })
+        {
+            var strict = Positions(k, strictOnly: true);
+            var lower = Positions(k, strictOnly: false);
+            data.Add(new("cholesky correlation", new CholeskyCorrelationBijector(k), Constraint.CholeskyCorrelation, strict));
+            data.Add(new("correlation matrix", GramBijector.Correlation(k), Constraint.CorrelationMatrix, strict));
+            data.Add(new("cholesky covariance", new CholeskyCovarianceBijector(k), Constraint.CholeskyCovariance, lower));
+            data.Add(new("covariance matrix", GramBijector.Covariance(k), Constraint.CovarianceMatrix, lower));
+        }
+
+        data.Add(new("cholesky covariance", new CholeskyCovarianceBijector(1), Constraint.CholeskyCovariance, [0]));
+
         return data;
+    }
+
+    private static int[] Positions(int k, bool strictOnly)
+    {
+        var list = new List<int>();
+        for (int i = 0; i < k; i++)
+        {
+            for (int j = 0; j < (strictOnly ? i : i + 1); j++)
+            {
+                list.Add((i * k) + j);
+            }
+        }
+
+        return [.. list];
     }
 
     private static double[] RandomInput(IBijector b, int seed)
@@ -71,13 +101,15 @@ public class BijectorConformanceTests
             var tape = new Tape();
             var x = tape.Variable(x0);
             var y = c.Bijector.Forward(x, out var logDet);
-            // Jacobian of the first n outputs (the free coordinates) by n backward passes.
+            // Jacobian of the free outputs by n backward passes.
+            var free = c.FreeOutputs ?? Enumerable.Range(0, n).ToArray();
+            Assert.Equal(n, free.Length);
             var jac = Matrix<double>.Build.Dense(n, n);
             var seed = new double[c.Bijector.OutputDimension];
             for (int i = 0; i < n; i++)
             {
                 Array.Clear(seed);
-                seed[i] = 1;
+                seed[free[i]] = 1;
                 tape.Backward(y, seed);
                 for (int j = 0; j < n; j++)
                 {
@@ -131,16 +163,7 @@ public class BijectorConformanceTests
     [MemberData(nameof(Cases))]
     public void Forward_LandsInTheSupport(BijectorCase c)
     {
-        var constraint = c.Name switch
-        {
-            "identity" => Constraint.Real,
-            "lower bound" => Constraint.GreaterThan(-1.5),
-            "upper bound" => Constraint.LessThan(2.0),
-            "interval" => Constraint.Interval(-2.0, 3.0),
-            "ordered" => Constraint.Ordered,
-            "positive ordered" => Constraint.PositiveOrdered,
-            _ => Constraint.Simplex,
-        };
+        var constraint = c.Support;
         Assert.Equal(c.Bijector.InputDimension, constraint.UnconstrainedSize(c.Bijector.OutputDimension));
         var tape = new Tape();
         for (int rep = 0; rep < 10; rep++)
@@ -148,6 +171,35 @@ public class BijectorConformanceTests
             var y = c.Bijector.Forward(tape.Constant(RandomInput(c.Bijector, 400 + rep)), out _);
             Assert.True(constraint.Contains(y.Value), $"{c}: {string.Join(", ", y.Value.ToArray())}");
         }
+    }
+
+    [Fact]
+    public void UnitVector_ForwardHasUnitNorm_InverseIsARightInverse_GradientsMatch()
+    {
+        var b = new UnitVectorBijector(4);
+        var tape = new Tape();
+        var y = b.Forward(tape.Constant([0.3, -1.2, 2.0, 0.5]), out var term);
+        Assert.True(Constraint.UnitVector.Contains(y.Value));
+        Assert.Equal(-0.5 * ((0.3 * 0.3) + (1.2 * 1.2) + 4 + 0.25), term.Item, 1e-14);
+        var x = b.Inverse(y, out var inverseTerm);
+        var y2 = b.Forward(x, out _);
+        for (int i = 0; i < 4; i++)
+        {
+            Assert.Equal(y.Value[i], y2.Value[i], 1e-15);
+        }
+
+        Assert.Equal(0.5, inverseTerm.Item, 1e-14);
+        var grad = GradCheck.Check(v => Ops.Sum(b.Forward(v[0], out var t) * v[0]) + t, [Tensor.FromVector([0.3, -1.2, 2.0, 0.5])]);
+        Assert.True(grad.MaxRelativeError < 1e-6, grad.ToString());
+    }
+
+    [Fact]
+    public void CholeskyCorrelation_ZeroMapsToIdentity()
+    {
+        var tape = new Tape();
+        var l = new CholeskyCorrelationBijector(3).Forward(tape.Constant(new double[3]), out var logJ);
+        Assert.Equal([1.0, 0, 0, 0, 1, 0, 0, 0, 1], l.Value.ToArray());
+        Assert.Equal(0, logJ.Item, 1e-15);
     }
 
     [Fact]
