@@ -5,7 +5,7 @@ using Inference.Transforms;
 namespace Inference.Distributions;
 
 /// <summary>Bernoulli(p) on {0, 1}: x log p + (1 − x) log(1 − p).</summary>
-public sealed class Bernoulli : IDistribution
+public sealed class Bernoulli : UnivariateDistribution
 {
     /// <summary>Creates the distribution; parameters are checked here.</summary>
     public Bernoulli(double probability)
@@ -17,23 +17,16 @@ public sealed class Bernoulli : IDistribution
     public double Probability { get; }
 
     /// <inheritdoc/>
-    public Constraint Support => Constraint.Interval(-0.5, 1.5);
+    public override Constraint Support => Constraint.Interval(-0.5, 1.5);
 
     /// <inheritdoc/>
-    public bool IsDiscrete => true;
+    public override bool IsDiscrete => true;
 
     /// <inheritdoc/>
-    public Var LogProb(Var value) => LogProb(value, Probability);
+    public override Var LogProb(Var value) => LogProb(value, Probability);
 
     /// <inheritdoc/>
-    public void Sample(Rng rng, Span<double> destination)
-    {
-        ArgumentNullException.ThrowIfNull(rng);
-        for (int i = 0; i < destination.Length; i++)
-        {
-            destination[i] = rng.NextDouble() < Probability ? 1 : 0;
-        }
-    }
+    protected override double Draw(Rng rng) => rng.NextDouble() < Probability ? 1 : 0;
 
     /// <summary>Elementwise log-density of <paramref name="x"/>, differentiable in every argument (arguments broadcast).</summary>
     public static Var LogProb(Var x, Arg probability)

@@ -5,7 +5,7 @@ using Inference.Transforms;
 namespace Inference.Distributions;
 
 /// <summary>Beta(a, b) on (0, 1): (a − 1) log x + (b − 1) log(1 − x) − log B(a, b).</summary>
-public sealed class Beta : IDistribution
+public sealed class Beta : UnivariateDistribution
 {
     /// <summary>Creates the distribution; parameters are checked here.</summary>
     public Beta(double alpha, double beta)
@@ -21,23 +21,13 @@ public sealed class Beta : IDistribution
     public double BetaParameter { get; }
 
     /// <inheritdoc/>
-    public Constraint Support => Constraint.UnitInterval;
+    public override Constraint Support => Constraint.UnitInterval;
 
     /// <inheritdoc/>
-    public bool IsDiscrete => false;
+    public override Var LogProb(Var value) => LogProb(value, Alpha, BetaParameter);
 
     /// <inheritdoc/>
-    public Var LogProb(Var value) => LogProb(value, Alpha, BetaParameter);
-
-    /// <inheritdoc/>
-    public void Sample(Rng rng, Span<double> destination)
-    {
-        ArgumentNullException.ThrowIfNull(rng);
-        for (int i = 0; i < destination.Length; i++)
-        {
-            destination[i] = MathNet.Numerics.Distributions.Beta.Sample(rng, Alpha, BetaParameter);
-        }
-    }
+    protected override double Draw(Rng rng) => MathNet.Numerics.Distributions.Beta.Sample(rng, Alpha, BetaParameter);
 
     /// <summary>Elementwise log-density of <paramref name="x"/>, differentiable in every argument (arguments broadcast).</summary>
     public static Var LogProb(Var x, Arg alpha, Arg beta)

@@ -5,7 +5,7 @@ using Inference.Transforms;
 namespace Inference.Distributions;
 
 /// <summary>Binomial(n, p): log C(n, x) + x log p + (n − x) log(1 − p).</summary>
-public sealed class Binomial : IDistribution
+public sealed class Binomial : UnivariateDistribution
 {
     /// <summary>Creates the distribution; parameters are checked here.</summary>
     public Binomial(double trials, double probability)
@@ -26,23 +26,16 @@ public sealed class Binomial : IDistribution
     public double Probability { get; }
 
     /// <inheritdoc/>
-    public Constraint Support => Constraint.Interval(-0.5, Trials + 0.5);
+    public override Constraint Support => Constraint.Interval(-0.5, Trials + 0.5);
 
     /// <inheritdoc/>
-    public bool IsDiscrete => true;
+    public override bool IsDiscrete => true;
 
     /// <inheritdoc/>
-    public Var LogProb(Var value) => LogProb(value, Trials, Probability);
+    public override Var LogProb(Var value) => LogProb(value, Trials, Probability);
 
     /// <inheritdoc/>
-    public void Sample(Rng rng, Span<double> destination)
-    {
-        ArgumentNullException.ThrowIfNull(rng);
-        for (int i = 0; i < destination.Length; i++)
-        {
-            destination[i] = MathNet.Numerics.Distributions.Binomial.Sample(rng, Probability, (int)Trials);
-        }
-    }
+    protected override double Draw(Rng rng) => MathNet.Numerics.Distributions.Binomial.Sample(rng, Probability, (int)Trials);
 
     /// <summary>Elementwise log-density of <paramref name="x"/>, differentiable in every argument (arguments broadcast).</summary>
     public static Var LogProb(Var x, Arg trials, Arg probability)

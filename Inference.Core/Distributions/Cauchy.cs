@@ -5,7 +5,7 @@ using Inference.Transforms;
 namespace Inference.Distributions;
 
 /// <summary>Cauchy(μ, σ): −log π − log σ − log(1 + ((x − μ)/σ)²).</summary>
-public sealed class Cauchy : IDistribution
+public sealed class Cauchy : UnivariateDistribution
 {
     /// <summary>Creates the distribution; parameters are checked here.</summary>
     public Cauchy(double location, double scale)
@@ -21,23 +21,13 @@ public sealed class Cauchy : IDistribution
     public double Scale { get; }
 
     /// <inheritdoc/>
-    public Constraint Support => Constraint.Real;
+    public override Constraint Support => Constraint.Real;
 
     /// <inheritdoc/>
-    public bool IsDiscrete => false;
+    public override Var LogProb(Var value) => LogProb(value, Location, Scale);
 
     /// <inheritdoc/>
-    public Var LogProb(Var value) => LogProb(value, Location, Scale);
-
-    /// <inheritdoc/>
-    public void Sample(Rng rng, Span<double> destination)
-    {
-        ArgumentNullException.ThrowIfNull(rng);
-        for (int i = 0; i < destination.Length; i++)
-        {
-            destination[i] = Location + (Scale * Math.Tan(Math.PI * (rng.NextOpenDouble() - 0.5)));
-        }
-    }
+    protected override double Draw(Rng rng) => Location + (Scale * Math.Tan(Math.PI * (rng.NextOpenDouble() - 0.5)));
 
     /// <summary>Elementwise log-density of <paramref name="x"/>, differentiable in every argument (arguments broadcast).</summary>
     public static Var LogProb(Var x, Arg location, Arg scale)

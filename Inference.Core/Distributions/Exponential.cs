@@ -5,7 +5,7 @@ using Inference.Transforms;
 namespace Inference.Distributions;
 
 /// <summary>Exponential(λ) (rate): log λ − λx.</summary>
-public sealed class Exponential : IDistribution
+public sealed class Exponential : UnivariateDistribution
 {
     /// <summary>Creates the distribution; parameters are checked here.</summary>
     public Exponential(double rate)
@@ -17,23 +17,13 @@ public sealed class Exponential : IDistribution
     public double Rate { get; }
 
     /// <inheritdoc/>
-    public Constraint Support => Constraint.Positive;
+    public override Constraint Support => Constraint.Positive;
 
     /// <inheritdoc/>
-    public bool IsDiscrete => false;
+    public override Var LogProb(Var value) => LogProb(value, Rate);
 
     /// <inheritdoc/>
-    public Var LogProb(Var value) => LogProb(value, Rate);
-
-    /// <inheritdoc/>
-    public void Sample(Rng rng, Span<double> destination)
-    {
-        ArgumentNullException.ThrowIfNull(rng);
-        for (int i = 0; i < destination.Length; i++)
-        {
-            destination[i] = rng.Exponential() / Rate;
-        }
-    }
+    protected override double Draw(Rng rng) => rng.Exponential() / Rate;
 
     /// <summary>Elementwise log-density of <paramref name="x"/>, differentiable in every argument (arguments broadcast).</summary>
     public static Var LogProb(Var x, Arg rate)

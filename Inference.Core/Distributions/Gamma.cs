@@ -5,7 +5,7 @@ using Inference.Transforms;
 namespace Inference.Distributions;
 
 /// <summary>Gamma(α, β) with shape α and rate β: α log β − log Γ(α) + (α − 1) log x − βx.</summary>
-public sealed class Gamma : IDistribution
+public sealed class Gamma : UnivariateDistribution
 {
     /// <summary>Creates the distribution; parameters are checked here.</summary>
     public Gamma(double shape, double rate)
@@ -21,23 +21,13 @@ public sealed class Gamma : IDistribution
     public double Rate { get; }
 
     /// <inheritdoc/>
-    public Constraint Support => Constraint.Positive;
+    public override Constraint Support => Constraint.Positive;
 
     /// <inheritdoc/>
-    public bool IsDiscrete => false;
+    public override Var LogProb(Var value) => LogProb(value, Shape, Rate);
 
     /// <inheritdoc/>
-    public Var LogProb(Var value) => LogProb(value, Shape, Rate);
-
-    /// <inheritdoc/>
-    public void Sample(Rng rng, Span<double> destination)
-    {
-        ArgumentNullException.ThrowIfNull(rng);
-        for (int i = 0; i < destination.Length; i++)
-        {
-            destination[i] = MathNet.Numerics.Distributions.Gamma.Sample(rng, Shape, Rate);
-        }
-    }
+    protected override double Draw(Rng rng) => MathNet.Numerics.Distributions.Gamma.Sample(rng, Shape, Rate);
 
     /// <summary>Elementwise log-density of <paramref name="x"/>, differentiable in every argument (arguments broadcast).</summary>
     public static Var LogProb(Var x, Arg shape, Arg rate)

@@ -5,7 +5,7 @@ using Inference.Transforms;
 namespace Inference.Distributions;
 
 /// <summary>Half-Cauchy(σ) on x ≥ 0: twice the Cauchy(0, σ) density.</summary>
-public sealed class HalfCauchy : IDistribution
+public sealed class HalfCauchy : UnivariateDistribution
 {
     /// <summary>Creates the distribution; parameters are checked here.</summary>
     public HalfCauchy(double scale)
@@ -17,23 +17,13 @@ public sealed class HalfCauchy : IDistribution
     public double Scale { get; }
 
     /// <inheritdoc/>
-    public Constraint Support => Constraint.Positive;
+    public override Constraint Support => Constraint.Positive;
 
     /// <inheritdoc/>
-    public bool IsDiscrete => false;
+    public override Var LogProb(Var value) => LogProb(value, Scale);
 
     /// <inheritdoc/>
-    public Var LogProb(Var value) => LogProb(value, Scale);
-
-    /// <inheritdoc/>
-    public void Sample(Rng rng, Span<double> destination)
-    {
-        ArgumentNullException.ThrowIfNull(rng);
-        for (int i = 0; i < destination.Length; i++)
-        {
-            destination[i] = Scale * Math.Abs(Math.Tan(Math.PI * (rng.NextOpenDouble() - 0.5)));
-        }
-    }
+    protected override double Draw(Rng rng) => Scale * Math.Abs(Math.Tan(Math.PI * (rng.NextOpenDouble() - 0.5)));
 
     /// <summary>Elementwise log-density of <paramref name="x"/>, differentiable in every argument (arguments broadcast).</summary>
     public static Var LogProb(Var x, Arg scale)

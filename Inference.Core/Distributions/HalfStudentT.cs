@@ -5,7 +5,7 @@ using Inference.Transforms;
 namespace Inference.Distributions;
 
 /// <summary>Half-Student-t(ν, σ) on x ≥ 0: twice the t(ν, 0, σ) density.</summary>
-public sealed class HalfStudentT : IDistribution
+public sealed class HalfStudentT : UnivariateDistribution
 {
     /// <summary>Creates the distribution; parameters are checked here.</summary>
     public HalfStudentT(double degreesOfFreedom, double scale)
@@ -21,23 +21,13 @@ public sealed class HalfStudentT : IDistribution
     public double Scale { get; }
 
     /// <inheritdoc/>
-    public Constraint Support => Constraint.Positive;
+    public override Constraint Support => Constraint.Positive;
 
     /// <inheritdoc/>
-    public bool IsDiscrete => false;
+    public override Var LogProb(Var value) => LogProb(value, DegreesOfFreedom, Scale);
 
     /// <inheritdoc/>
-    public Var LogProb(Var value) => LogProb(value, DegreesOfFreedom, Scale);
-
-    /// <inheritdoc/>
-    public void Sample(Rng rng, Span<double> destination)
-    {
-        ArgumentNullException.ThrowIfNull(rng);
-        for (int i = 0; i < destination.Length; i++)
-        {
-            destination[i] = Math.Abs(MathNet.Numerics.Distributions.StudentT.Sample(rng, 0, Scale, DegreesOfFreedom));
-        }
-    }
+    protected override double Draw(Rng rng) => Math.Abs(MathNet.Numerics.Distributions.StudentT.Sample(rng, 0, Scale, DegreesOfFreedom));
 
     /// <summary>Elementwise log-density of <paramref name="x"/>, differentiable in every argument (arguments broadcast).</summary>
     public static Var LogProb(Var x, Arg degreesOfFreedom, Arg scale)

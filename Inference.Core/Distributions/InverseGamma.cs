@@ -5,7 +5,7 @@ using Inference.Transforms;
 namespace Inference.Distributions;
 
 /// <summary>Inverse-gamma(α, β) with shape α and scale β: α log β − log Γ(α) − (α + 1) log x − β/x.</summary>
-public sealed class InverseGamma : IDistribution
+public sealed class InverseGamma : UnivariateDistribution
 {
     /// <summary>Creates the distribution; parameters are checked here.</summary>
     public InverseGamma(double shape, double scale)
@@ -21,23 +21,13 @@ public sealed class InverseGamma : IDistribution
     public double Scale { get; }
 
     /// <inheritdoc/>
-    public Constraint Support => Constraint.Positive;
+    public override Constraint Support => Constraint.Positive;
 
     /// <inheritdoc/>
-    public bool IsDiscrete => false;
+    public override Var LogProb(Var value) => LogProb(value, Shape, Scale);
 
     /// <inheritdoc/>
-    public Var LogProb(Var value) => LogProb(value, Shape, Scale);
-
-    /// <inheritdoc/>
-    public void Sample(Rng rng, Span<double> destination)
-    {
-        ArgumentNullException.ThrowIfNull(rng);
-        for (int i = 0; i < destination.Length; i++)
-        {
-            destination[i] = 1 / MathNet.Numerics.Distributions.Gamma.Sample(rng, Shape, Scale);
-        }
-    }
+    protected override double Draw(Rng rng) => 1 / MathNet.Numerics.Distributions.Gamma.Sample(rng, Shape, Scale);
 
     /// <summary>Elementwise log-density of <paramref name="x"/>, differentiable in every argument (arguments broadcast).</summary>
     public static Var LogProb(Var x, Arg shape, Arg scale)

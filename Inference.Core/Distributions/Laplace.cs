@@ -5,7 +5,7 @@ using Inference.Transforms;
 namespace Inference.Distributions;
 
 /// <summary>Laplace(μ, b): −log 2b − |x − μ|/b.</summary>
-public sealed class Laplace : IDistribution
+public sealed class Laplace : UnivariateDistribution
 {
     /// <summary>Creates the distribution; parameters are checked here.</summary>
     public Laplace(double location, double scale)
@@ -21,23 +21,13 @@ public sealed class Laplace : IDistribution
     public double Scale { get; }
 
     /// <inheritdoc/>
-    public Constraint Support => Constraint.Real;
+    public override Constraint Support => Constraint.Real;
 
     /// <inheritdoc/>
-    public bool IsDiscrete => false;
+    public override Var LogProb(Var value) => LogProb(value, Location, Scale);
 
     /// <inheritdoc/>
-    public Var LogProb(Var value) => LogProb(value, Location, Scale);
-
-    /// <inheritdoc/>
-    public void Sample(Rng rng, Span<double> destination)
-    {
-        ArgumentNullException.ThrowIfNull(rng);
-        for (int i = 0; i < destination.Length; i++)
-        {
-            destination[i] = Location + (Scale * rng.Exponential() * rng.Sign());
-        }
-    }
+    protected override double Draw(Rng rng) => Location + (Scale * rng.Exponential() * rng.Sign());
 
     /// <summary>Elementwise log-density of <paramref name="x"/>, differentiable in every argument (arguments broadcast).</summary>
     public static Var LogProb(Var x, Arg location, Arg scale)

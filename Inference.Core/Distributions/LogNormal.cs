@@ -5,7 +5,7 @@ using Inference.Transforms;
 namespace Inference.Distributions;
 
 /// <summary>Log-normal(μ, σ): Normal(log x; μ, σ) − log x.</summary>
-public sealed class LogNormal : IDistribution
+public sealed class LogNormal : UnivariateDistribution
 {
     /// <summary>Creates the distribution; parameters are checked here.</summary>
     public LogNormal(double logMean, double logStandardDeviation)
@@ -21,23 +21,13 @@ public sealed class LogNormal : IDistribution
     public double LogStandardDeviation { get; }
 
     /// <inheritdoc/>
-    public Constraint Support => Constraint.Positive;
+    public override Constraint Support => Constraint.Positive;
 
     /// <inheritdoc/>
-    public bool IsDiscrete => false;
+    public override Var LogProb(Var value) => LogProb(value, LogMean, LogStandardDeviation);
 
     /// <inheritdoc/>
-    public Var LogProb(Var value) => LogProb(value, LogMean, LogStandardDeviation);
-
-    /// <inheritdoc/>
-    public void Sample(Rng rng, Span<double> destination)
-    {
-        ArgumentNullException.ThrowIfNull(rng);
-        for (int i = 0; i < destination.Length; i++)
-        {
-            destination[i] = Math.Exp(LogMean + (LogStandardDeviation * rng.Normal()));
-        }
-    }
+    protected override double Draw(Rng rng) => Math.Exp(LogMean + (LogStandardDeviation * rng.Normal()));
 
     /// <summary>Elementwise log-density of <paramref name="x"/>, differentiable in every argument (arguments broadcast).</summary>
     public static Var LogProb(Var x, Arg logMean, Arg logStandardDeviation)

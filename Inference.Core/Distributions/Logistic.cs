@@ -5,7 +5,7 @@ using Inference.Transforms;
 namespace Inference.Distributions;
 
 /// <summary>Logistic(μ, s): −z − log s − 2 log(1 + e^−z), z = (x − μ)/s.</summary>
-public sealed class Logistic : IDistribution
+public sealed class Logistic : UnivariateDistribution
 {
     /// <summary>Creates the distribution; parameters are checked here.</summary>
     public Logistic(double location, double scale)
@@ -21,23 +21,16 @@ public sealed class Logistic : IDistribution
     public double Scale { get; }
 
     /// <inheritdoc/>
-    public Constraint Support => Constraint.Real;
+    public override Constraint Support => Constraint.Real;
 
     /// <inheritdoc/>
-    public bool IsDiscrete => false;
+    public override Var LogProb(Var value) => LogProb(value, Location, Scale);
 
     /// <inheritdoc/>
-    public Var LogProb(Var value) => LogProb(value, Location, Scale);
-
-    /// <inheritdoc/>
-    public void Sample(Rng rng, Span<double> destination)
+    protected override double Draw(Rng rng)
     {
-        ArgumentNullException.ThrowIfNull(rng);
-        for (int i = 0; i < destination.Length; i++)
-        {
-            double u = rng.NextOpenDouble();
-            destination[i] = Location + (Scale * (Math.Log(u) - Math.Log(1 - u)));
-        }
+        double u = rng.NextOpenDouble();
+        return Location + (Scale * (Math.Log(u) - Math.Log(1 - u)));
     }
 
     /// <summary>Elementwise log-density of <paramref name="x"/>, differentiable in every argument (arguments broadcast).</summary>

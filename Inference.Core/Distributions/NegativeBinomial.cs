@@ -5,7 +5,7 @@ using Inference.Transforms;
 namespace Inference.Distributions;
 
 /// <summary>Negative binomial with mean μ and dispersion φ (Stan's neg_binomial_2): variance μ + μ²/φ.</summary>
-public sealed class NegativeBinomial : IDistribution
+public sealed class NegativeBinomial : UnivariateDistribution
 {
     /// <summary>Creates the distribution; parameters are checked here.</summary>
     public NegativeBinomial(double mean, double dispersion)
@@ -21,25 +21,21 @@ public sealed class NegativeBinomial : IDistribution
     public double Dispersion { get; }
 
     /// <inheritdoc/>
-    public Constraint Support => Constraint.GreaterThan(-0.5);
+    public override Constraint Support => Constraint.GreaterThan(-0.5);
 
     /// <inheritdoc/>
-    public bool IsDiscrete => true;
+    public override bool IsDiscrete => true;
 
     /// <inheritdoc/>
-    public Var LogProb(Var value) => LogProb(value, Mean, Dispersion);
+    public override Var LogProb(Var value) => LogProb(value, Mean, Dispersion);
 
     /// <inheritdoc/>
-    public void Sample(Rng rng, Span<double> destination)
+    protected override double Draw(Rng rng)
     {
-        ArgumentNullException.ThrowIfNull(rng);
-        for (int i = 0; i < destination.Length; i++)
-        {
-            // Gamma–Poisson mixture (the definition of NB2). MathNet 5.0's NegativeBinomial.Sample is biased for
-            // non-integer r (mean 10.64 instead of 10 at r = 0.7, p = 0.7/10.7 over 200,000 draws), so it is not used.
-            double lambda = MathNet.Numerics.Distributions.Gamma.Sample(rng, Dispersion, Dispersion / Mean);
-            destination[i] = MathNet.Numerics.Distributions.Poisson.Sample(rng, lambda);
-        }
+        // Gamma–Poisson mixture (the definition of NB2). MathNet 5.0's NegativeBinomial.Sample is biased for
+        // non-integer r (mean 10.64 instead of 10 at r = 0.7, p = 0.7/10.7 over 200,000 draws), so it is not used.
+        double lambda = MathNet.Numerics.Distributions.Gamma.Sample(rng, Dispersion, Dispersion / Mean);
+        return MathNet.Numerics.Distributions.Poisson.Sample(rng, lambda);
     }
 
     /// <summary>Elementwise log-density of <paramref name="x"/>, differentiable in every argument (arguments broadcast).</summary>

@@ -5,7 +5,7 @@ using Inference.Transforms;
 namespace Inference.Distributions;
 
 /// <summary>Normal(μ, σ): −½((x − μ)/σ)² − log σ − ½ log 2π.</summary>
-public sealed class Normal : IDistribution
+public sealed class Normal : UnivariateDistribution
 {
     internal const double HalfLogTwoPi = 0.91893853320467274178;
 
@@ -23,23 +23,13 @@ public sealed class Normal : IDistribution
     public double StandardDeviation { get; }
 
     /// <inheritdoc/>
-    public Constraint Support => Constraint.Real;
+    public override Constraint Support => Constraint.Real;
 
     /// <inheritdoc/>
-    public bool IsDiscrete => false;
+    public override Var LogProb(Var value) => LogProb(value, Mean, StandardDeviation);
 
     /// <inheritdoc/>
-    public Var LogProb(Var value) => LogProb(value, Mean, StandardDeviation);
-
-    /// <inheritdoc/>
-    public void Sample(Rng rng, Span<double> destination)
-    {
-        ArgumentNullException.ThrowIfNull(rng);
-        for (int i = 0; i < destination.Length; i++)
-        {
-            destination[i] = Mean + (StandardDeviation * rng.Normal());
-        }
-    }
+    protected override double Draw(Rng rng) => Mean + (StandardDeviation * rng.Normal());
 
     /// <summary>Elementwise log-density of <paramref name="x"/>, differentiable in every argument (arguments broadcast).</summary>
     public static Var LogProb(Var x, Arg mean, Arg standardDeviation)

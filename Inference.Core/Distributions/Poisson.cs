@@ -5,7 +5,7 @@ using Inference.Transforms;
 namespace Inference.Distributions;
 
 /// <summary>Poisson(λ): x log λ − λ − log x!.</summary>
-public sealed class Poisson : IDistribution
+public sealed class Poisson : UnivariateDistribution
 {
     /// <summary>Creates the distribution; parameters are checked here.</summary>
     public Poisson(double rate)
@@ -17,23 +17,16 @@ public sealed class Poisson : IDistribution
     public double Rate { get; }
 
     /// <inheritdoc/>
-    public Constraint Support => Constraint.GreaterThan(-0.5);
+    public override Constraint Support => Constraint.GreaterThan(-0.5);
 
     /// <inheritdoc/>
-    public bool IsDiscrete => true;
+    public override bool IsDiscrete => true;
 
     /// <inheritdoc/>
-    public Var LogProb(Var value) => LogProb(value, Rate);
+    public override Var LogProb(Var value) => LogProb(value, Rate);
 
     /// <inheritdoc/>
-    public void Sample(Rng rng, Span<double> destination)
-    {
-        ArgumentNullException.ThrowIfNull(rng);
-        for (int i = 0; i < destination.Length; i++)
-        {
-            destination[i] = MathNet.Numerics.Distributions.Poisson.Sample(rng, Rate);
-        }
-    }
+    protected override double Draw(Rng rng) => MathNet.Numerics.Distributions.Poisson.Sample(rng, Rate);
 
     /// <summary>Elementwise log-density of <paramref name="x"/>, differentiable in every argument (arguments broadcast).</summary>
     public static Var LogProb(Var x, Arg rate)

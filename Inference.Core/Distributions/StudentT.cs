@@ -5,7 +5,7 @@ using Inference.Transforms;
 namespace Inference.Distributions;
 
 /// <summary>Student's t(ν, μ, σ).</summary>
-public sealed class StudentT : IDistribution
+public sealed class StudentT : UnivariateDistribution
 {
     /// <summary>Creates the distribution; parameters are checked here.</summary>
     public StudentT(double degreesOfFreedom, double location, double scale)
@@ -25,23 +25,13 @@ public sealed class StudentT : IDistribution
     public double Scale { get; }
 
     /// <inheritdoc/>
-    public Constraint Support => Constraint.Real;
+    public override Constraint Support => Constraint.Real;
 
     /// <inheritdoc/>
-    public bool IsDiscrete => false;
+    public override Var LogProb(Var value) => LogProb(value, DegreesOfFreedom, Location, Scale);
 
     /// <inheritdoc/>
-    public Var LogProb(Var value) => LogProb(value, DegreesOfFreedom, Location, Scale);
-
-    /// <inheritdoc/>
-    public void Sample(Rng rng, Span<double> destination)
-    {
-        ArgumentNullException.ThrowIfNull(rng);
-        for (int i = 0; i < destination.Length; i++)
-        {
-            destination[i] = MathNet.Numerics.Distributions.StudentT.Sample(rng, Location, Scale, DegreesOfFreedom);
-        }
-    }
+    protected override double Draw(Rng rng) => MathNet.Numerics.Distributions.StudentT.Sample(rng, Location, Scale, DegreesOfFreedom);
 
     /// <summary>Elementwise log-density of <paramref name="x"/>, differentiable in every argument (arguments broadcast).</summary>
     public static Var LogProb(Var x, Arg degreesOfFreedom, Arg location, Arg scale)

@@ -5,7 +5,7 @@ using Inference.Transforms;
 namespace Inference.Distributions;
 
 /// <summary>Uniform(a, b): −log(b − a) on (a, b).</summary>
-public sealed class Uniform : IDistribution
+public sealed class Uniform : UnivariateDistribution
 {
     /// <summary>Creates the distribution; parameters are checked here.</summary>
     public Uniform(double lower, double upper)
@@ -26,23 +26,13 @@ public sealed class Uniform : IDistribution
     public double Upper { get; }
 
     /// <inheritdoc/>
-    public Constraint Support => Constraint.Interval(Lower, Upper);
+    public override Constraint Support => Constraint.Interval(Lower, Upper);
 
     /// <inheritdoc/>
-    public bool IsDiscrete => false;
+    public override Var LogProb(Var value) => LogProb(value, Lower, Upper);
 
     /// <inheritdoc/>
-    public Var LogProb(Var value) => LogProb(value, Lower, Upper);
-
-    /// <inheritdoc/>
-    public void Sample(Rng rng, Span<double> destination)
-    {
-        ArgumentNullException.ThrowIfNull(rng);
-        for (int i = 0; i < destination.Length; i++)
-        {
-            destination[i] = rng.Uniform(Lower, Upper);
-        }
-    }
+    protected override double Draw(Rng rng) => rng.Uniform(Lower, Upper);
 
     /// <summary>Elementwise log-density of <paramref name="x"/>, differentiable in every argument (arguments broadcast).</summary>
     public static Var LogProb(Var x, Arg lower, Arg upper)

@@ -5,7 +5,7 @@ using Inference.Transforms;
 namespace Inference.Distributions;
 
 /// <summary>Weibull(k, λ) with shape k and scale λ: log k − log λ + (k − 1) log(x/λ) − (x/λ)ᵏ.</summary>
-public sealed class Weibull : IDistribution
+public sealed class Weibull : UnivariateDistribution
 {
     /// <summary>Creates the distribution; parameters are checked here.</summary>
     public Weibull(double shape, double scale)
@@ -21,23 +21,13 @@ public sealed class Weibull : IDistribution
     public double Scale { get; }
 
     /// <inheritdoc/>
-    public Constraint Support => Constraint.Positive;
+    public override Constraint Support => Constraint.Positive;
 
     /// <inheritdoc/>
-    public bool IsDiscrete => false;
+    public override Var LogProb(Var value) => LogProb(value, Shape, Scale);
 
     /// <inheritdoc/>
-    public Var LogProb(Var value) => LogProb(value, Shape, Scale);
-
-    /// <inheritdoc/>
-    public void Sample(Rng rng, Span<double> destination)
-    {
-        ArgumentNullException.ThrowIfNull(rng);
-        for (int i = 0; i < destination.Length; i++)
-        {
-            destination[i] = Scale * Math.Pow(rng.Exponential(), 1 / Shape);
-        }
-    }
+    protected override double Draw(Rng rng) => Scale * Math.Pow(rng.Exponential(), 1 / Shape);
 
     /// <summary>Elementwise log-density of <paramref name="x"/>, differentiable in every argument (arguments broadcast).</summary>
     public static Var LogProb(Var x, Arg shape, Arg scale)
