@@ -34,3 +34,23 @@ public interface ILogDensityEvaluator
     /// </summary>
     void LogDensityAndGradientBatch(ReadOnlySpan<double> points, Span<double> values, Span<double> gradients);
 }
+
+/// <summary>
+/// A log-density whose draws are reported on another scale: a model maps unconstrained positions to its named
+/// constrained parameters and derived quantities. Samplers record draws through it when it is available.
+/// </summary>
+public interface IConstrainedDensity : ILogDensity
+{
+    /// <summary>The names of the recorded columns.</summary>
+    IReadOnlyList<string> ConstrainedNames { get; }
+
+    /// <summary>A new mapper (not thread-safe: one per chain).</summary>
+    IDrawConstrainer CreateConstrainer();
+}
+
+/// <summary>Maps an unconstrained position to the recorded columns of a draw.</summary>
+public interface IDrawConstrainer
+{
+    /// <summary>Writes the columns for the unconstrained position <paramref name="x"/> into <paramref name="destination"/>.</summary>
+    void Constrain(ReadOnlySpan<double> x, Span<double> destination);
+}

@@ -79,7 +79,7 @@ public readonly record struct LogDensityParts(double LogPrior, double LogLikelih
 /// A model compiled to a log-density on the unconstrained space (prior + likelihood + log|J| of the
 /// constraint transforms), with its <see cref="ParameterLayout"/> for constraining draws.
 /// </summary>
-public sealed class CompiledModel : ILogDensity
+public sealed class CompiledModel : IConstrainedDensity
 {
     internal CompiledModel(Model model, ParameterLayout layout)
     {
@@ -101,6 +101,12 @@ public sealed class CompiledModel : ILogDensity
 
     /// <inheritdoc/>
     public ILogDensityEvaluator CreateEvaluator() => CreateModelEvaluator();
+
+    /// <inheritdoc/>
+    public IReadOnlyList<string> ConstrainedNames => Layout.ConstrainedNames;
+
+    /// <inheritdoc/>
+    public IDrawConstrainer CreateConstrainer() => CreateModelEvaluator();
 
     /// <summary>A new evaluator with the model-specific operations (constrain, parts, pointwise log-likelihood).</summary>
     public ModelEvaluator CreateModelEvaluator() => new(this);
@@ -137,7 +143,7 @@ public sealed class CompiledModel : ILogDensity
 }
 
 /// <summary>Evaluates a <see cref="CompiledModel"/>. Not thread-safe: one per thread or chain.</summary>
-public sealed class ModelEvaluator : ILogDensityEvaluator
+public sealed class ModelEvaluator : ILogDensityEvaluator, IDrawConstrainer
 {
     private readonly CompiledModel _model;
     private readonly Tape _tape = new();
