@@ -14,6 +14,17 @@ namespace Inference.Results;
 /// <param name="Energy">energy__.</param>
 public readonly record struct DrawStats(double LogDensity, double AcceptStat, double StepSize, int TreeDepth, int LeapfrogSteps, bool Divergent, double Energy);
 
+/// <summary>How a run was configured (recorded with its trace and written into Stan-CSV headers).</summary>
+/// <param name="Warmup">Warmup iterations per chain.</param>
+/// <param name="Draws">Recorded draws per chain.</param>
+/// <param name="Thin">Thinning.</param>
+/// <param name="SaveWarmup">Whether warmup draws were kept.</param>
+/// <param name="TargetAcceptance">δ of step-size adaptation.</param>
+/// <param name="MaxTreeDepth">NUTS maximum tree depth.</param>
+/// <param name="Metric">"unit_e", "diag_e" or "dense_e" (Stan's names).</param>
+/// <param name="ModelName">The model's name.</param>
+public sealed record RunInfo(int Warmup, int Draws, int Thin, bool SaveWarmup, double TargetAcceptance, int MaxTreeDepth, string Metric, string ModelName);
+
 /// <summary>One chain's draws (rows × columns, row-major), statistics and adaptation results.</summary>
 public sealed class ChainDraws
 {
@@ -121,6 +132,9 @@ public sealed class Trace
 
     /// <summary>The run's root seed.</summary>
     public ulong Seed { get; }
+
+    /// <summary>How the run was configured, when the sampler recorded it.</summary>
+    public RunInfo? Info { get; init; }
 
     /// <summary>Draws per chain used by the diagnostics (the shortest chain's count).</summary>
     public int DrawsPerChain => Chains.Min(c => c.Draws);

@@ -50,7 +50,13 @@ public static class ChainRunner
             throw new InvalidOperationException($"Chain {failed + 1} failed: {errors[failed]!.Message}", errors[failed]);
         }
 
-        return new Trace(names, chains, !cancellationToken.IsCancellationRequested, kernel.Name, settings.Seed);
+        int maxDepth = kernel is Nuts nuts ? nuts.Options.MaxTreeDepth : 0;
+        string metricName = settings.Metric switch { MetricKind.Dense => "dense_e", MetricKind.Unit => "unit_e", _ => "diag_e" };
+        string modelName = density is CompiledModel compiled ? compiled.Model.Name : "log_density";
+        return new Trace(names, chains, !cancellationToken.IsCancellationRequested, kernel.Name, settings.Seed)
+        {
+            Info = new RunInfo(settings.Warmup, settings.Draws, settings.Thin, settings.SaveWarmup, settings.TargetAcceptance, maxDepth, metricName, modelName),
+        };
     }
 
     /// <summary>NUTS with Stan's defaults: the one-line entry point.</summary>
