@@ -1,9 +1,23 @@
+using System.Globalization;
 using BenchmarkDotNet.Running;
+using Inference.Benchmarks.Samplers;
 
 namespace Inference.Benchmarks;
 
-/// <summary>Runs the BenchmarkDotNet suite: <c>dotnet run -c Release --project Inference.Benchmarks -- --filter '*'</c>.</summary>
+/// <summary>
+/// Runs the BenchmarkDotNet suite: <c>dotnet run -c Release --project Inference.Benchmarks -- --filter '*'</c>;
+/// or the sampler efficiency report: <c>… -- nuts-report [seeds]</c>.
+/// </summary>
 public static class Program
 {
-    public static void Main(string[] args) => BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+    public static void Main(string[] args)
+    {
+        if (args.Length > 0 && args[0] == "nuts-report")
+        {
+            NutsReport.Run(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 5);
+            return;
+        }
+
+        BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+    }
 }

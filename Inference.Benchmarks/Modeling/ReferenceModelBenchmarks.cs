@@ -24,7 +24,7 @@ public class ReferenceModelBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        string shared = SharedFolder();
+        string shared = Shared.Folder();
         var model = PosteriorCatalog.Load(Posterior, Path.Combine(shared, "posteriors")).Compile();
         _evaluator = model.CreateEvaluator();
         using var fixture = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(shared, "fixtures", "logdensity", Posterior + ".json")));
@@ -34,18 +34,4 @@ public class ReferenceModelBenchmarks
 
     [Benchmark(Description = "log-density + gradient")]
     public double Gradient() => _evaluator.LogDensityAndGradient(_point, _gradient);
-
-    private static string SharedFolder()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            string candidate = Path.Combine(dir.FullName, "shared");
-            if (Directory.Exists(Path.Combine(candidate, "fixtures")))
-            {
-                return candidate;
-            }
-        }
-
-        throw new DirectoryNotFoundException("shared/fixtures not found above " + AppContext.BaseDirectory);
-    }
 }

@@ -156,6 +156,42 @@ public sealed class Metric
         }
     }
 
+    /// <summary>vᵀA⁻¹v (the Mahalanobis norm under the inverse metric; dense: through its Cholesky factor).</summary>
+    public double InverseQuadraticForm(ReadOnlySpan<double> v)
+    {
+        int d = Dimension;
+        switch (Kind)
+        {
+            case MetricKind.Unit:
+                return System.Numerics.Tensors.TensorPrimitives.Dot(v, v);
+            case MetricKind.Diagonal:
+                double s = 0;
+                for (int i = 0; i < d; i++)
+                {
+                    s += v[i] * v[i] / _diagonal[i];
+                }
+
+                return s;
+            default:
+                var l = _cholesky!;
+                Span<double> y = d <= 256 ? stackalloc double[d] : new double[d];
+                double total = 0;
+                for (int i = 0; i < d; i++)
+                {
+                    double t = v[i];
+                    for (int k = 0; k < i; k++)
+                    {
+                        t -= l[(i * d) + k] * y[k];
+                    }
+
+                    y[i] = t / l[(i * d) + i];
+                    total += y[i] * y[i];
+                }
+
+                return total;
+        }
+    }
+
     /// <summary>The kinetic energy ½pᵀAp, given the velocity Ap.</summary>
     public static double Kinetic(ReadOnlySpan<double> p, ReadOnlySpan<double> velocity) =>
         0.5 * System.Numerics.Tensors.TensorPrimitives.Dot(p, velocity);

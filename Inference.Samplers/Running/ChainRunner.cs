@@ -55,7 +55,7 @@ public static class ChainRunner
         string modelName = density is CompiledModel compiled ? compiled.Model.Name : "log_density";
         return new Trace(names, chains, !cancellationToken.IsCancellationRequested, kernel.Name, settings.Seed)
         {
-            Info = new RunInfo(settings.Warmup, settings.Draws, settings.Thin, settings.SaveWarmup, settings.TargetAcceptance, maxDepth, metricName, modelName),
+            Info = new RunInfo(settings.Warmup, settings.Draws, settings.Thin, settings.SaveWarmup, settings.TargetAcceptance ?? kernel.DefaultTargetAcceptance, maxDepth, metricName, modelName),
         };
     }
 
@@ -82,7 +82,7 @@ public static class ChainRunner
         };
         var parameters = new HmcParameters(settings.InitialStepSize, metric);
         var workspace = kernel.CreateWorkspace(d);
-        var dual = new DualAveraging(settings.TargetAcceptance);
+        var dual = new DualAveraging(settings.TargetAcceptance ?? kernel.DefaultTargetAcceptance);
         var schedule = new WindowSchedule(settings.Warmup);
         var welford = new WelfordEstimator(d, settings.Metric == MetricKind.Dense);
         int total = settings.Warmup + (settings.Draws * settings.Thin);
@@ -99,6 +99,10 @@ public static class ChainRunner
             dual.Restart();
         }
 
+        bool robbinsMonro = kernel.StepSizeAdaptation == StepSizeAdaptation.RobbinsMonro;
+        double logScale = Math.Log(parameters.StepSize);
+        int sinceUpdate = 0;
+        var scaleHistory = new List<double>();
         bool cancelled = false;
         for (int it = 0; it < settings.Warmup; it++)
         {
@@ -110,7 +114,20 @@ public static class ChainRunner
 
             var t = kernel.Move(state, evaluator, parameters, rng, workspace);
             warmupGradients += t.LeapfrogSteps;
-            parameters.StepSize = dual.Learn(t.AcceptStat);
+            if (robbinsMonro)
+            {
+                // Robbins–Monro with its gain restarted at each metric update, so the scale re-adapts to the new
+                // metric within the window; the final scale averages log ε over the second half of the
+                // iterations since the last update (Polyak–Ruppert).
+                sinceUpdate++;
+                logScale += Math.Pow(sinceUpdate, -0.6) * (Math.Min(1, t.AcceptStat) - dual.TargetAcceptance);
+                parameters.StepSize = Math.Exp(logScale);
+                scaleHistory.Add(logScale);
+            }
+            else
+            {
+                parameters.StepSize = dual.Learn(t.AcceptStat);
+            }
             if (schedule.InWindow)
             {
                 welford.Add(state.Position);
@@ -120,9 +137,14 @@ public static class ChainRunner
             {
                 parameters.Metric = RegularizedMetric(welford, settings.Metric, d);
                 welford.Restart();
-                parameters.StepSize = StepSizeSearch.Find(state, evaluator, parameters.Metric, parameters.StepSize, rng);
-                dual.Mu = Math.Log(10 * parameters.StepSize);
-                dual.Restart();
+                sinceUpdate = 0;
+                scaleHistory.Clear();
+                if (!robbinsMonro)
+                {
+                    parameters.StepSize = StepSizeSearch.Find(state, evaluator, parameters.Metric, parameters.StepSize, rng);
+                    dual.Mu = Math.Log(10 * parameters.StepSize);
+                    dual.Restart();
+                }
             }
 
             schedule.Advance();
@@ -139,7 +161,9 @@ public static class ChainRunner
 
         if (settings.Warmup > 0 && !cancelled)
         {
-            parameters.StepSize = dual.FinalStepSize;
+            parameters.StepSize = robbinsMonro && scaleHistory.Count > 0
+                ? Math.Exp(scaleHistory.Skip(scaleHistory.Count / 2).Average())
+                : (robbinsMonro ? Math.Exp(logScale) : dual.FinalStepSize);
         }
 
         var warmupTime = watch.Elapsed;

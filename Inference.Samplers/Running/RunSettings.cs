@@ -26,8 +26,8 @@ public sealed class RunSettings
     /// <summary>Also record the warmup draws.</summary>
     public bool SaveWarmup { get; init; }
 
-    /// <summary>Target acceptance statistic δ of step-size adaptation.</summary>
-    public double TargetAcceptance { get; init; } = 0.8;
+    /// <summary>Target acceptance statistic δ of step-size adaptation (default: the kernel's, 0.8 for NUTS and HMC).</summary>
+    public double? TargetAcceptance { get; init; }
 
     /// <summary>The metric to adapt: unit (step size only), diagonal or dense.</summary>
     public MetricKind Metric { get; init; } = MetricKind.Diagonal;
@@ -50,7 +50,7 @@ public sealed class RunSettings
         ArgumentOutOfRangeException.ThrowIfNegative(Draws, nameof(Draws));
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(Thin, nameof(Thin));
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(MaxDegreeOfParallelism, nameof(MaxDegreeOfParallelism));
-        if (!(TargetAcceptance > 0 && TargetAcceptance < 1))
+        if (TargetAcceptance is { } delta && !(delta > 0 && delta < 1))
         {
             throw new ArgumentOutOfRangeException(nameof(TargetAcceptance), TargetAcceptance, "Must be in (0, 1).");
         }

@@ -1,0 +1,53 @@
+using BenchmarkDotNet.Attributes;
+using Inference.Densities;
+using Inference.Modeling;
+using Inference.Models;
+using Inference.Randomness;
+using Inference.Samplers.Hamiltonian;
+using Inference.Samplers.Kernels;
+using Inference.Samplers.Running;
+
+namespace Inference.Benchmarks.Samplers;
+
+/// <summary>
+/// One NUTS transition per reference model with the step size and metric adapted by a warmup run (time
+/// and allocation per transition; draws per second = 1 / time).
+/// </summary>
+[Config(typeof(BenchmarkSettings))]
+public class NutsBenchmarks
+{
+    private readonly Nuts _kernel = new();
+    private ILogDensityEvaluator _evaluator = null!;
+    private PhasePoint _state = null!;
+    private HmcParameters _parameters = null!;
+    private Rng _rng = null!;
+    private object _workspace = null!;
+
+    [ParamsSource(nameof(Names))]
+    public string Posterior { get; set; } = "";
+
+    public static IEnumerable<string> Names() => PosteriorCatalog.Names;
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        var model = PosteriorCatalog.Load(Posterior, Path.Combine(Shared.Folder(), "posteriors")).Compile();
+        var warm = ChainRunner.Nuts(model, new RunSettings { Chains = 1, Draws = 1, Seed = 1 });
+        var chain = warm.Chains[0];
+        _parameters = new HmcParameters(chain.StepSize, Metric.Diagonal(chain.InverseMetricDiagonal.ToArray()));
+        _evaluator = model.CreateEvaluator();
+        _state = new PhasePoint(model.Dimension);
+        var init = Initialization.Random(model, new Rng(2));
+        init.CopyTo(_state.Position, 0);
+        _state.LogDensity = _evaluator.LogDensityAndGradient(_state.Position, _state.Gradient);
+        _rng = new Rng(3);
+        _workspace = _kernel.CreateWorkspace(model.Dimension);
+        for (int i = 0; i < 200; i++)
+        {
+            _kernel.Move(_state, _evaluator, _parameters, _rng, _workspace);
+        }
+    }
+
+    [Benchmark(Description = "NUTS transition")]
+    public int Transition() => _kernel.Move(_state, _evaluator, _parameters, _rng, _workspace).LeapfrogSteps;
+}
