@@ -63,7 +63,7 @@ public static class StanCsvWriter
         Line(sb, $"#   file = output_{chain + 1}.csv");
         Line(sb, "#   diagnostic_file =  (Default)");
         Line(sb, "#   refresh = 100 (Default)");
-        Line(sb, "#   sig_figs = -1 (Default)");
+        Line(sb, "#   sig_figs = 17");
 
         var header = new List<string> { "lp__", "accept_stat__", "stepsize__", "treedepth__", "n_leapfrog__", "divergent__", "energy__" };
         header.AddRange(trace.Names.Select(StanColumnName));
@@ -142,7 +142,7 @@ public static class StanCsvWriter
         sb.Append('\n');
     }
 
-    private static string G(double v) => double.IsNaN(v) ? "nan" : double.IsPositiveInfinity(v) ? "inf" : double.IsNegativeInfinity(v) ? "-inf" : v.ToString("G9", Inv);
+    private static string G(double v) => double.IsNaN(v) ? "nan" : double.IsPositiveInfinity(v) ? "inf" : double.IsNegativeInfinity(v) ? "-inf" : v.ToString("R", Inv);
 
     private static void Line(StringBuilder sb, string text) => sb.Append(text).Append('\n');
 }
