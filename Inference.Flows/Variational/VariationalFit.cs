@@ -1,0 +1,260 @@
+using System.Diagnostics;
+using Inference.Autodiff;
+using Inference.Densities;
+using Inference.Diagnostics;
+using Inference.Flows.Optimizers;
+using Inference.Randomness;
+
+namespace Inference.Flows.Variational;
+
+/// <summary>Settings of a reverse-KL fit.</summary>
+public sealed class VariationalOptions
+{
+    /// <summary>Optimizer steps.</summary>
+    public int Iterations { get; init; } = 2000;
+
+    /// <summary>Base draws per step.</summary>
+    public int BatchSize { get; init; } = 256;
+
+    /// <summary>Adam's learning rate.</summary>
+    public double LearningRate { get; init; } = 1e-3;
+
+    /// <summary>Learning-rate schedule (multiplier per step); default constant.</summary>
+    public Func<int, double>? Schedule { get; init; }
+
+    /// <summary>Global gradient-norm clip.</summary>
+    public double GradientClip { get; init; } = 1e4;
+
+    /// <summary>Draws for the final ELBO and the PSIS diagnostic.</summary>
+    public int EvaluationDraws { get; init; } = 4000;
+
+    /// <summary>Seed of every random choice of the fit.</summary>
+    public ulong Seed { get; init; } = 1;
+
+    /// <summary>Checks the options.</summary>
+    public void Validate()
+    {
+#pragma warning disable CA2208 // the exceptions name the offending setting
+        ArgumentOutOfRangeException.ThrowIfNegative(Iterations, nameof(Iterations));
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(BatchSize, nameof(BatchSize));
+        ArgumentOutOfRangeException.ThrowIfLessThan(EvaluationDraws, 10, nameof(EvaluationDraws));
+        if (!(LearningRate > 0))
+        {
+            throw new ArgumentOutOfRangeException(nameof(LearningRate), LearningRate, "Must be positive.");
+        }
+#pragma warning restore CA2208
+    }
+}
+
+/// <summary>A progress report of a fit.</summary>
+/// <param name="Iteration">Steps done.</param>
+/// <param name="Iterations">Steps planned.</param>
+/// <param name="Elbo">The ELBO estimate of the last step.</param>
+public readonly record struct FitProgress(int Iteration, int Iterations, double Elbo);
+
+/// <summary>The outcome of a variational fit, with an honest quality check.</summary>
+public sealed class FitResult
+{
+    internal FitResult(double[] elboHistory, double elbo, double elboStandardError, PsisResult psis, IReadOnlyList<string> names, double[] means, double[] sds, double[] psisMeans, double[] psisSds, int skipped, bool completed, TimeSpan elapsed)
+    {
+        ElboHistory = elboHistory;
+        Elbo = elbo;
+        ElboStandardError = elboStandardError;
+        Psis = psis;
+        Names = names;
+        Means = means;
+        StandardDeviations = sds;
+        PsisMeans = psisMeans;
+        PsisStandardDeviations = psisSds;
+        SkippedSteps = skipped;
+        Completed = completed;
+        Elapsed = elapsed;
+    }
+
+    /// <summary>The batch ELBO estimate at each step.</summary>
+    public IReadOnlyList<double> ElboHistory { get; }
+
+    /// <summary>The final ELBO, E_q[log p̃(x) − log q(x)], over the evaluation draws.</summary>
+    public double Elbo { get; }
+
+    /// <summary>Its Monte Carlo standard error.</summary>
+    public double ElboStandardError { get; }
+
+    /// <summary>PSIS of log p̃ − log q over the evaluation draws: <c>Psis.ParetoK</c> below 0.5 good, above 0.7 unreliable.</summary>
+    public PsisResult Psis { get; }
+
+    /// <summary>PSIS k̂.</summary>
+    public double ParetoK => Psis.ParetoK;
+
+    /// <summary>Names of the summarized values (constrained parameters and derived quantities for a model).</summary>
+    public IReadOnlyList<string> Names { get; }
+
+    /// <summary>Means under q.</summary>
+    public IReadOnlyList<double> Means { get; }
+
+    /// <summary>Standard deviations under q.</summary>
+    public IReadOnlyList<double> StandardDeviations { get; }
+
+    /// <summary>PSIS-corrected posterior means (meaningful while k̂ &lt; 0.7).</summary>
+    public IReadOnlyList<double> PsisMeans { get; }
+
+    /// <summary>PSIS-corrected posterior standard deviations.</summary>
+    public IReadOnlyList<double> PsisStandardDeviations { get; }
+
+    /// <summary>Steps skipped because the batch log-density was not finite.</summary>
+    public int SkippedSteps { get; }
+
+    /// <summary>False when cancelled.</summary>
+    public bool Completed { get; }
+
+    /// <summary>Wall time.</summary>
+    public TimeSpan Elapsed { get; }
+}
+
+/// <summary>
+/// Variational inference by reverse KL: maximizes the ELBO E_z[log p̃(T(z)) + log|det ∂T/∂z| − log N(z)] over the
+/// flow's parameters with reparameterized gradients and Adam, then judges the fit with PSIS (Yao et al. 2018).
+/// </summary>
+public static class VariationalFit
+{
+    /// <summary>Fits <paramref name="flow"/> to <paramref name="target"/> (on its unconstrained space).</summary>
+    public static FitResult Run(FlowDistribution flow, ILogDensity target, VariationalOptions? options = null, IProgress<FitProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(flow);
+        ArgumentNullException.ThrowIfNull(target);
+        options ??= new VariationalOptions();
+        options.Validate();
+        if (flow.Dimension != target.Dimension)
+        {
+            throw new ArgumentException($"The flow has dimension {flow.Dimension}; the target has {target.Dimension}.", nameof(flow));
+        }
+
+        var watch = Stopwatch.StartNew();
+        int d = target.Dimension, batch = options.BatchSize;
+        var seeds = new SeedSequence(options.Seed);
+        var rng = seeds.Stream(0);
+        var evaluator = target.CreateEvaluator();
+        var gradients = new double[batch * d];
+        var targetOp = new CustomOp(
+            "target-log-density",
+            (in CustomOpInputs inputs, Span<double> output) => evaluator.LogDensityAndGradientBatch(inputs[0], output, gradients),
+            (in CustomOpInputs inputs, ReadOnlySpan<double> output, ReadOnlySpan<double> outputGrad, in CustomOpGradients inputGrads) =>
+            {
+                if (!inputGrads.IsRequired(0))
+                {
+                    return;
+                }
+
+                var g = inputGrads[0];
+                for (int b = 0; b < outputGrad.Length; b++)
+                {
+                    for (int j = 0; j < d; j++)
+                    {
+                        g[(b * d) + j] += outputGrad[b] * gradients[(b * d) + j];
+                    }
+                }
+            });
+
+        var optimizer = new Adam(flow.Parameters(), options.LearningRate, schedule: options.Schedule);
+        var tape = new Tape();
+        var history = new List<double>(options.Iterations);
+        int skipped = 0;
+        bool completed = true;
+        int reportEvery = Math.Max(1, options.Iterations / 100);
+        for (int it = 0; it < options.Iterations; it++)
+        {
+            if (cancellationToken.IsCancellationRequested)
+            {
+                completed = false;
+                break;
+            }
+
+            tape.Reset();
+            var (x, logQ) = flow.SampleWithLogProb(tape, rng, batch);
+            var logP = Ops.Custom(targetOp, Shape.Vector(batch), x);
+            var elbo = Ops.Mean(logP - logQ);
+            double value = elbo.Item;
+            history.Add(value);
+            if (!double.IsFinite(value))
+            {
+                skipped++;
+                continue;
+            }
+
+            optimizer.ZeroGrad();
+            tape.Backward(-elbo);
+            flow.Transform.CollectGradients(tape);
+            optimizer.ClipGradientNorm(options.GradientClip);
+            optimizer.Step();
+            if (progress is not null && (it + 1) % reportEvery == 0)
+            {
+                progress.Report(new FitProgress(it + 1, options.Iterations, value));
+            }
+        }
+
+        return Evaluate(flow, target, options.EvaluationDraws, seeds.Stream(1), history.ToArray(), skipped, completed, watch);
+    }
+
+    private static FitResult Evaluate(FlowDistribution flow, ILogDensity target, int draws, Rng rng, double[] history, int skipped, bool completed, Stopwatch watch)
+    {
+        int d = flow.Dimension;
+        var tape = new Tape();
+        double[] x, logQ;
+        using (tape.NoGrad())
+        {
+            var (xv, lq) = flow.SampleWithLogProb(tape, rng, draws);
+            x = xv.Value.ToArray();
+            logQ = lq.Value.ToArray();
+        }
+
+        var evaluator = target.CreateEvaluator();
+        var logW = new double[draws];
+        for (int s = 0; s < draws; s++)
+        {
+            double lp = evaluator.LogDensity(x.AsSpan(s * d, d));
+            logW[s] = double.IsNaN(lp) ? double.NegativeInfinity : lp - logQ[s];
+        }
+
+        var finite = logW.Where(double.IsFinite).ToArray();
+        double elbo = finite.Length == draws ? finite.Average() : double.NegativeInfinity;
+        double se = finite.Length > 1 ? Math.Sqrt(finite.Select(v => (v - elbo) * (v - elbo)).Sum() / (finite.Length - 1) / finite.Length) : double.NaN;
+        var psis = Psis.Smooth(logW.Select(v => double.IsFinite(v) ? v : -1e300).ToArray());
+
+        // summaries on the reported scale (constrained values for a model)
+        var constrained = target as IConstrainedDensity;
+        var names = constrained?.ConstrainedNames ?? target.CoordinateNames;
+        var mapper = constrained?.CreateConstrainer();
+        int columns = names.Count;
+        var row = new double[columns];
+        var sum = new double[columns];
+        var sumSq = new double[columns];
+        var wSum = new double[columns];
+        var wSumSq = new double[columns];
+        var weights = psis.Weights();
+        for (int s = 0; s < draws; s++)
+        {
+            var xs = x.AsSpan(s * d, d);
+            if (mapper is null)
+            {
+                xs.CopyTo(row);
+            }
+            else
+            {
+                mapper.Constrain(xs, row);
+            }
+
+            for (int j = 0; j < columns; j++)
+            {
+                sum[j] += row[j];
+                sumSq[j] += row[j] * row[j];
+                wSum[j] += weights[s] * row[j];
+                wSumSq[j] += weights[s] * row[j] * row[j];
+            }
+        }
+
+        var means = sum.Select(v => v / draws).ToArray();
+        var sds = sumSq.Select((v, j) => Math.Sqrt(Math.Max(0, (v / draws) - (means[j] * means[j])) * draws / (draws - 1))).ToArray();
+        var psisSds = wSumSq.Select((v, j) => Math.Sqrt(Math.Max(0, v - (wSum[j] * wSum[j])))).ToArray();
+        return new FitResult(history, elbo, se, psis, names, means, sds, wSum, psisSds, skipped, completed, watch.Elapsed);
+    }
+}

@@ -1,0 +1,91 @@
+using Inference.Densities;
+using Inference.Flows;
+using Inference.Flows.Optimizers;
+using Inference.Flows.Variational;
+using Inference.Models;
+using Inference.Randomness;
+
+namespace Inference.Tests.Flows;
+
+public class VariationalTests
+{
+    private const double Rho = 0.9;
+
+    /// <summary>N((1, −2), Σ) with unit variances and correlation ρ, unnormalized: log Z = log 2π + ½ log(1 − ρ²).</summary>
+    private static ILogDensity CorrelatedGaussian() => LogDensity.FromTape(2, x =>
+    {
+        var a = Ops.Slice(x, 0, 1) - 1.0;
+        var b = Ops.Slice(x, 1, 1) + 2.0;
+        return Ops.Sum(-0.5 / (1 - (Rho * Rho)) * (Ops.Square(a) + Ops.Square(b) - (2 * Rho * a * b)));
+    });
+
+    private static readonly double LogZ = Math.Log(2 * Math.PI) + (0.5 * Math.Log(1 - (Rho * Rho)));
+
+    [Fact]
+    public void Adam_MinimizesAQuadratic()
+    {
+        var p = new Inference.Flows.Modules.Parameter("x", Tensor.FromVector([5.0, -3.0]));
+        var adam = new Adam([p], 0.1);
+        for (int i = 0; i < 2000; i++)
+        {
+            // f = (x₀ − 1)² + 10(x₁ + 2)²
+            p.Grad[0] = 2 * (p.Value[0] - 1);
+            p.Grad[1] = 20 * (p.Value[1] + 2);
+            adam.Step();
+        }
+
+        Assert.Equal(1, p.Value[0], 1e-6);
+        Assert.Equal(-2, p.Value[1], 1e-6);
+        Assert.Equal(0.5, LearningRateSchedule.Cosine(100)(50), 1e-12);
+        Assert.Equal(0.01, LearningRateSchedule.Step([10, 20], 0.1)(25), 1e-15);
+    }
+
+    [Fact]
+    public void FullRank_OnAGaussian_ReachesLogZ_AndPsisSaysGood()
+    {
+        var fit = VariationalFit.Run(FlowDistribution.FullRank(2), CorrelatedGaussian(), new VariationalOptions { Iterations = 3000, LearningRate = 1e-2, Seed = 3 });
+        // KL(q‖p) = log Z − ELBO ≥ 0, and it is 0 at the optimum of this family (q = p).
+        Assert.True(fit.Elbo <= LogZ + (4 * fit.ElboStandardError), $"ELBO {fit.Elbo} above log Z {LogZ}");
+        Assert.True(LogZ - fit.Elbo < 0.01, $"KL {LogZ - fit.Elbo:F4} nats: the fit did not converge to q = p");
+        Assert.True(fit.ParetoK < 0.5, $"k̂ {fit.ParetoK}");
+        Assert.Equal(1, fit.PsisMeans[0], 0.05);
+        Assert.Equal(-2, fit.PsisMeans[1], 0.05);
+        Assert.True(fit.Completed);
+    }
+
+    [Fact]
+    public void MeanField_OnACorrelatedGaussian_LosesExactlyTheTheoreticalKl()
+    {
+        // The best diagonal Gaussian under reverse KL has precision diag(P): KL = −½ log(1 − ρ²) = 0.830 nats.
+        var fit = VariationalFit.Run(FlowDistribution.MeanField(2), CorrelatedGaussian(), new VariationalOptions { Iterations = 3000, LearningRate = 1e-2, Seed = 4 });
+        double kl = LogZ - fit.Elbo;
+        double expected = -0.5 * Math.Log(1 - (Rho * Rho));
+        Assert.True(Math.Abs(kl - expected) < (4 * fit.ElboStandardError) + 0.01, $"KL {kl:F4} vs theory {expected:F4} (SE {fit.ElboStandardError:F4})");
+        // it underestimates the marginal sd: √(1 − ρ²) instead of 1
+        Assert.Equal(Math.Sqrt(1 - (Rho * Rho)), fit.StandardDeviations[0], 0.03);
+    }
+
+    [Fact]
+    public void RealNvp_OnTheBanana_BeatsMeanField()
+    {
+        var target = Rosenbrock.Create().Compile();
+        var options = new VariationalOptions { Iterations = 2000, LearningRate = 2e-3, Seed = 5 };
+        var meanField = VariationalFit.Run(FlowDistribution.MeanField(2), target, options);
+        var realNvp = VariationalFit.Run(FlowDistribution.RealNvp(2, 8, [32, 32], new Rng(6)), target, options);
+        Assert.True(realNvp.Elbo > meanField.Elbo + (4 * Math.Sqrt((realNvp.ElboStandardError * realNvp.ElboStandardError) + (meanField.ElboStandardError * meanField.ElboStandardError))), $"RealNVP ELBO {realNvp.Elbo:F3} vs mean-field {meanField.Elbo:F3}");
+        Assert.True(realNvp.ParetoK < meanField.ParetoK, $"k̂ RealNVP {realNvp.ParetoK:F3} vs mean-field {meanField.ParetoK:F3}");
+    }
+
+    [Fact]
+    public void Fit_OnAModel_SummarizesConstrainedValues_AndIsReproducible()
+    {
+        var model = EightSchools.NonCentered().Compile();
+        var options = new VariationalOptions { Iterations = 300, LearningRate = 1e-2, Seed = 9, EvaluationDraws = 1000 };
+        var a = VariationalFit.Run(FlowDistribution.MeanField(model.Dimension), model, options);
+        var b = VariationalFit.Run(FlowDistribution.MeanField(model.Dimension), model, options);
+        Assert.Equal(model.Layout.ConstrainedNames, a.Names);
+        Assert.Equal(a.ElboHistory, b.ElboHistory);
+        Assert.True(a.Means[a.Names.ToList().IndexOf("tau")] > 0);
+        Assert.Equal("flow", Assert.Throws<ArgumentException>(() => VariationalFit.Run(FlowDistribution.MeanField(3), model)).ParamName);
+    }
+}
