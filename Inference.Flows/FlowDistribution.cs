@@ -33,8 +33,9 @@ public sealed class FlowDistribution
     public static FlowDistribution FullRank(int dimension) => new(new LowerTriangularAffine(dimension));
 
     /// <summary>
-    /// RealNVP: <paramref name="layers"/> affine couplings with alternating parity and reversals between them,
-    /// then a diagonal affine layer for location and scale.
+    /// RealNVP: <paramref name="layers"/> affine couplings with one fixed mask and a reversal of the coordinates
+    /// between them (so each coordinate is transformed by every other layer), then a diagonal affine layer for
+    /// location and scale.
     /// </summary>
     public static FlowDistribution RealNvp(int dimension, int layers, IReadOnlyList<int> hidden, Rng rng, Activation activation = Activation.Tanh)
     {
@@ -42,7 +43,9 @@ public sealed class FlowDistribution
         var list = new List<FlowBijector>();
         for (int l = 0; l < layers; l++)
         {
-            list.Add(new AffineCoupling(dimension, hidden, rng, parity: l % 2, activation));
+            // The reversal alternates which coordinates pass; alternating the mask's parity as well would undo it
+            // (for D = 2 the first coordinate would then pass through every coupling untouched).
+            list.Add(new AffineCoupling(dimension, hidden, rng, parity: 0, activation));
             if (l < layers - 1)
             {
                 list.Add(new ReversePermutation(dimension));

@@ -180,4 +180,50 @@ public class FlowConformanceTests
 
         Assert.True(worst < 1e-6, $"worst relative error {worst:E2}");
     }
+
+    [Fact]
+    public void RealNvp_TransformsEveryCoordinate()
+    {
+        // with non-zero networks every output coordinate must depend on every input through some coupling
+        var rng = new Rng(12);
+        var flow = FlowDistribution.RealNvp(2, 4, [8], rng);
+        foreach (var p in flow.Parameters())
+        {
+            for (int i = 0; i < p.Value.Length; i++)
+            {
+                p.Value[i] += 0.3 * rng.Normal();
+            }
+        }
+
+        var layers = ((FlowChain)flow.Transform).Layers.OfType<AffineCoupling>().ToArray();
+        var tape = new Tape();
+        var x = tape.Variable([0.4, -0.7]);
+        // push through the chain and look at the coupling outputs: both coordinates change somewhere
+        var h = x;
+        var changed = new bool[2];
+        foreach (var layer in ((FlowChain)flow.Transform).Layers)
+        {
+            var next = layer.Forward(h, out _);
+            if (layer is AffineCoupling)
+            {
+                // which original coordinate sits at each position is tracked by the reversals
+                for (int i = 0; i < 2; i++)
+                {
+                    if (Math.Abs(next.Value[i] - h.Value[i]) > 1e-12)
+                    {
+                        changed[i] = true;
+                    }
+                }
+            }
+            else if (layer is ReversePermutation)
+            {
+                (changed[0], changed[1]) = (changed[1], changed[0]);
+            }
+
+            h = next;
+        }
+
+        Assert.Equal(4, layers.Length);
+        Assert.All(changed, Assert.True);
+    }
 }
