@@ -22,6 +22,7 @@ public sealed class Tape
     private double[]?[] _grads = new double[InitialCapacity][];
     private int[] _extra = new int[16];
     private readonly double[][] _scratch = [[], [], []];
+    private readonly Dictionary<object, Var> _bindings = new(ReferenceEqualityComparer.Instance);
     private int _count;
     private int _extraCount;
     private int _noGradDepth;
@@ -40,8 +41,30 @@ public sealed class Tape
     {
         _count = 0;
         _extraCount = 0;
+        _bindings.Clear();
         Generation++;
     }
+
+    /// <summary>
+    /// The leaf standing for <paramref name="owner"/>'s tensor on this tape since the last reset, created on first
+    /// use (a variable while recording, a constant inside <see cref="NoGrad"/>). Trainable parameters use it, so
+    /// one parameter object can serve tapes on several threads at once.
+    /// </summary>
+    public Var Bind(object owner, Tensor value)
+    {
+        ArgumentNullException.ThrowIfNull(owner);
+        ArgumentNullException.ThrowIfNull(value);
+        if (!_bindings.TryGetValue(owner, out var v))
+        {
+            v = IsRecording ? Variable(value) : Constant(value);
+            _bindings.Add(owner, v);
+        }
+
+        return v;
+    }
+
+    /// <summary>The leaf bound to <paramref name="owner"/> since the last reset, if any.</summary>
+    public bool TryGetBinding(object owner, out Var value) => _bindings.TryGetValue(owner, out value);
 
     /// <summary>
     /// Starts a scope in which nothing requires gradients (forward-only evaluation).

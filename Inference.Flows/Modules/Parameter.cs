@@ -8,10 +8,6 @@ namespace Inference.Flows.Modules;
 /// </summary>
 public sealed class Parameter
 {
-    private Var _current;
-    private Tape? _tape;
-    private int _generation = -1;
-
     /// <summary>Creates a parameter holding <paramref name="value"/>.</summary>
     public Parameter(string name, Tensor value)
     {
@@ -31,26 +27,22 @@ public sealed class Parameter
     /// <summary>The accumulated gradient.</summary>
     public double[] Grad { get; }
 
-    /// <summary>The parameter as a variable on <paramref name="tape"/> (created once per tape generation).</summary>
+    /// <summary>
+    /// The parameter as a variable on <paramref name="tape"/>, created once per tape generation. The binding lives
+    /// on the tape, so one parameter can be used by tapes on several threads at once (parallel chains).
+    /// </summary>
     public Var On(Tape tape)
     {
         ArgumentNullException.ThrowIfNull(tape);
-        if (!ReferenceEquals(_tape, tape) || _generation != tape.Generation)
-        {
-            _current = tape.IsRecording ? tape.Variable(Value) : tape.Constant(Value);
-            _tape = tape;
-            _generation = tape.Generation;
-        }
-
-        return _current;
+        return tape.Bind(this, Value);
     }
 
     /// <summary>Adds the gradient of the last backward pass on <paramref name="tape"/> into <see cref="Grad"/>.</summary>
     internal void Collect(Tape tape)
     {
-        if (ReferenceEquals(_tape, tape) && _generation == tape.Generation && _current.RequiresGrad)
+        if (tape.TryGetBinding(this, out var v) && v.RequiresGrad)
         {
-            System.Numerics.Tensors.TensorPrimitives.Add(Grad, _current.Grad, Grad);
+            System.Numerics.Tensors.TensorPrimitives.Add(Grad, v.Grad, Grad);
         }
     }
 }

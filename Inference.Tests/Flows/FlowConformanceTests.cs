@@ -226,4 +226,55 @@ public class FlowConformanceTests
         Assert.Equal(4, layers.Length);
         Assert.All(changed, Assert.True);
     }
+
+    [Fact]
+    public void OneFlow_UsedByManyThreadsAtOnce_GivesTheSameResultsAsOneThread()
+    {
+        // parallel chains share one trained flow, each with its own tape
+        var flow = FlowDistribution.RealNvp(5, 4, [16, 16], new Rng(21));
+        foreach (var p in flow.Parameters())
+        {
+            for (int i = 0; i < p.Value.Length; i++)
+            {
+                p.Value[i] += 0.1 * ((i % 7) - 3);
+            }
+        }
+
+        var inputs = Enumerable.Range(0, 64).Select(k => Input(5, 1000 + k)).ToArray();
+        double Evaluate(Tape tape, double[] x, double[] grad)
+        {
+            tape.Reset();
+            var v = tape.Variable(x);
+            var y = flow.Transform.Forward(v, out var ld);
+            var total = Ops.Sum(Ops.Square(y)) + ld;
+            tape.Backward(total);
+            v.Grad.CopyTo(grad);
+            return total.Item;
+        }
+
+        var expected = inputs.Select(x =>
+        {
+            var g = new double[5];
+            return (Evaluate(new Tape(), x, g), g);
+        }).ToArray();
+        var actual = new (double, double[])[inputs.Length];
+        Parallel.For(0, 8, new ParallelOptions { MaxDegreeOfParallelism = 8 }, worker =>
+        {
+            var tape = new Tape();
+            for (int rep = 0; rep < 50; rep++)
+            {
+                for (int k = worker; k < inputs.Length; k += 8)
+                {
+                    var g = new double[5];
+                    actual[k] = (Evaluate(tape, inputs[k], g), g);
+                }
+            }
+        });
+
+        for (int k = 0; k < inputs.Length; k++)
+        {
+            Assert.Equal(expected[k].Item1, actual[k].Item1);
+            Assert.Equal(expected[k].Item2, actual[k].Item2);
+        }
+    }
 }
