@@ -8,12 +8,14 @@ public abstract class Module
 {
     private readonly List<Parameter> _parameters = [];
     private readonly List<(string Name, Module Module)> _children = [];
+    private Parameter[]? _flat;
 
     /// <summary>Registers a parameter.</summary>
     protected Parameter RegisterParameter(string name, Tensor initial)
     {
         var p = new Parameter(name, initial);
         _parameters.Add(p);
+        _flat = null;
         return p;
     }
 
@@ -23,11 +25,12 @@ public abstract class Module
     {
         ArgumentNullException.ThrowIfNull(module);
         _children.Add((name, module));
+        _flat = null;
         return module;
     }
 
     /// <summary>All parameters, this module's first, then the sub-modules' in registration order.</summary>
-    public IEnumerable<Parameter> Parameters() => NamedParameters().Select(p => p.Parameter);
+    public IReadOnlyList<Parameter> Parameters() => _flat ??= NamedParameters().Select(p => p.Parameter).ToArray();
 
     /// <summary>All parameters with dotted path names ("layers.0.weight").</summary>
     public IEnumerable<(string Name, Parameter Parameter)> NamedParameters()
@@ -52,18 +55,20 @@ public abstract class Module
     /// <summary>Sets every gradient to zero.</summary>
     public void ZeroGrad()
     {
-        foreach (var p in Parameters())
+        var all = Parameters();
+        for (int i = 0; i < all.Count; i++)
         {
-            Array.Clear(p.Grad);
+            Array.Clear(all[i].Grad);
         }
     }
 
     /// <summary>Adds the gradients of the last backward pass on <paramref name="tape"/> into the parameters' gradients.</summary>
     public void CollectGradients(Tape tape)
     {
-        foreach (var p in Parameters())
+        var all = Parameters();
+        for (int i = 0; i < all.Count; i++)
         {
-            p.Collect(tape);
+            all[i].Collect(tape);
         }
     }
 }

@@ -66,9 +66,9 @@ public abstract class Optimizer
     /// <summary>Sets every gradient to zero.</summary>
     public void ZeroGrad()
     {
-        foreach (var p in Parameters)
+        for (int k = 0; k < Parameters.Count; k++)
         {
-            Array.Clear(p.Grad);
+            Array.Clear(Parameters[k].Grad);
         }
     }
 
@@ -76,18 +76,18 @@ public abstract class Optimizer
     public double ClipGradientNorm(double maxNorm)
     {
         double sq = 0;
-        foreach (var p in Parameters)
+        for (int k = 0; k < Parameters.Count; k++)
         {
-            sq += System.Numerics.Tensors.TensorPrimitives.Dot(p.Grad, p.Grad);
+            sq += System.Numerics.Tensors.TensorPrimitives.Dot(Parameters[k].Grad, Parameters[k].Grad);
         }
 
         double norm = Math.Sqrt(sq);
         if (norm > maxNorm && norm > 0)
         {
             double scale = maxNorm / norm;
-            foreach (var p in Parameters)
+            for (int k = 0; k < Parameters.Count; k++)
             {
-                System.Numerics.Tensors.TensorPrimitives.Multiply(p.Grad, scale, p.Grad);
+                System.Numerics.Tensors.TensorPrimitives.Multiply(Parameters[k].Grad, scale, Parameters[k].Grad);
             }
         }
 

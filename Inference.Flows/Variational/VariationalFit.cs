@@ -157,6 +157,7 @@ public static class VariationalFit
 
         var optimizer = new Adam(flow.Parameters(), options.LearningRate, schedule: options.Schedule);
         var tape = new Tape();
+        var noise = new double[batch * d];
         var history = new List<double>(options.Iterations);
         int skipped = 0;
         bool completed = true;
@@ -170,7 +171,8 @@ public static class VariationalFit
             }
 
             tape.Reset();
-            var (x, logQ) = flow.SampleWithLogProb(tape, rng, batch);
+            rng.Normal(noise);
+            var (x, logQ) = flow.PushForward(tape.Constant(noise, Shape.Matrix(batch, d)));
             var logP = Ops.Custom(targetOp, Shape.Vector(batch), x);
             var elbo = Ops.Mean(logP - logQ);
             double value = elbo.Item;
