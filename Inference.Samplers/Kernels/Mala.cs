@@ -9,28 +9,18 @@ namespace Inference.Samplers.Kernels;
 /// x′ = x + (ε²/2)A∇log p(x) + εξ, ξ ~ N(0, A), accepted with the Metropolis–Hastings ratio of the two
 /// Langevin proposal densities. The step ε is adapted towards acceptance 0.574 during warmup.
 /// </summary>
-public sealed class Mala : IHamiltonianKernel
+public sealed class Mala : ProposalKernel
 {
     /// <inheritdoc/>
-    public string Name => "mala";
+    public override string Name => "mala";
 
     /// <inheritdoc/>
-    public double DefaultTargetAcceptance => 0.574;
+    public override double DefaultTargetAcceptance => 0.574;
 
     /// <inheritdoc/>
-    public StepSizeAdaptation StepSizeAdaptation => StepSizeAdaptation.RobbinsMonro;
-
-    /// <inheritdoc/>
-    public object CreateWorkspace(int dimension) => new ProposalWorkspace(dimension);
-
-    /// <inheritdoc/>
-    public Transition Move(PhasePoint state, ILogDensityEvaluator target, HmcParameters parameters, Rng rng, object workspace)
+    internal override double Propose(PhasePoint state, ILogDensityEvaluator target, HmcParameters parameters, Rng rng, ProposalWorkspace workspace)
     {
-        ArgumentNullException.ThrowIfNull(state);
-        ArgumentNullException.ThrowIfNull(target);
-        ArgumentNullException.ThrowIfNull(parameters);
-        ArgumentNullException.ThrowIfNull(rng);
-        var w = (ProposalWorkspace)workspace;
+        var w = workspace;
         var metric = parameters.Metric;
         double eps = parameters.StepSize, half = 0.5 * eps * eps;
         int d = state.Position.Length;
@@ -61,7 +51,6 @@ public sealed class Mala : IHamiltonianKernel
         }
 
         double backward = metric.InverseQuadraticForm(w.Scratch);
-        double logRatio = proposal.LogDensity - state.LogDensity - ((backward - forward) / (2 * eps * eps));
-        return ProposalWorkspace.Decide(state, proposal, logRatio, eps, rng);
+        return proposal.LogDensity - state.LogDensity - ((backward - forward) / (2 * eps * eps));
     }
 }

@@ -9,28 +9,18 @@ namespace Inference.Samplers.Kernels;
 /// the scale ε is adapted during warmup towards acceptance 0.234. Uses no gradient in its proposal (the
 /// state's gradient is still kept for the runner).
 /// </summary>
-public sealed class RandomWalkMetropolis : IHamiltonianKernel
+public sealed class RandomWalkMetropolis : ProposalKernel
 {
     /// <inheritdoc/>
-    public string Name => "rwm";
+    public override string Name => "rwm";
 
     /// <inheritdoc/>
-    public double DefaultTargetAcceptance => 0.234;
+    public override double DefaultTargetAcceptance => 0.234;
 
     /// <inheritdoc/>
-    public StepSizeAdaptation StepSizeAdaptation => StepSizeAdaptation.RobbinsMonro;
-
-    /// <inheritdoc/>
-    public object CreateWorkspace(int dimension) => new ProposalWorkspace(dimension);
-
-    /// <inheritdoc/>
-    public Transition Move(PhasePoint state, ILogDensityEvaluator target, HmcParameters parameters, Rng rng, object workspace)
+    internal override double Propose(PhasePoint state, ILogDensityEvaluator target, HmcParameters parameters, Rng rng, ProposalWorkspace workspace)
     {
-        ArgumentNullException.ThrowIfNull(state);
-        ArgumentNullException.ThrowIfNull(target);
-        ArgumentNullException.ThrowIfNull(parameters);
-        ArgumentNullException.ThrowIfNull(rng);
-        var w = (ProposalWorkspace)workspace;
+        var w = workspace;
         var proposal = w.Proposal;
         parameters.Metric.SampleMomentum(rng, w.Noise, w.Scratch);
         parameters.Metric.Velocity(w.Noise, w.Step);
@@ -40,36 +30,6 @@ public sealed class RandomWalkMetropolis : IHamiltonianKernel
         }
 
         proposal.LogDensity = target.LogDensityAndGradient(proposal.Position, proposal.Gradient);
-        double logRatio = proposal.LogDensity - state.LogDensity;
-        return ProposalWorkspace.Decide(state, proposal, logRatio, parameters.StepSize, rng);
-    }
-}
-
-/// <summary>Buffers and the accept/reject step shared by the proposal kernels.</summary>
-internal sealed class ProposalWorkspace(int dimension)
-{
-    public PhasePoint Proposal { get; } = new(dimension);
-
-    public double[] Noise { get; } = new double[dimension];
-
-    public double[] Step { get; } = new double[dimension];
-
-    public double[] Scratch { get; } = new double[dimension];
-
-    public double[] Drift { get; } = new double[dimension];
-
-    /// <summary>Metropolis–Hastings: accept with probability min(1, e^logRatio); a non-finite proposal is a rejected divergence.</summary>
-    public static Transition Decide(PhasePoint state, PhasePoint proposal, double logRatio, double stepSize, Rng rng)
-    {
-        bool finite = double.IsFinite(proposal.LogDensity) && double.IsFinite(logRatio);
-        double accept = finite ? Math.Min(1, Math.Exp(logRatio)) : 0;
-        if (finite && rng.NextDouble() < accept)
-        {
-            proposal.Position.CopyTo(state.Position, 0);
-            proposal.Gradient.CopyTo(state.Gradient, 0);
-            state.LogDensity = proposal.LogDensity;
-        }
-
-        return new Transition(state.LogDensity, accept, stepSize, 0, 1, !finite, -state.LogDensity);
+        return proposal.LogDensity - state.LogDensity;
     }
 }
