@@ -1,9 +1,10 @@
-using System.Diagnostics;
+using Stopwatch = System.Diagnostics.Stopwatch;
 using Inference.Autodiff;
 using Inference.Densities;
 using Inference.Diagnostics;
 using Inference.Flows.Optimizers;
 using Inference.Randomness;
+using Inference.Results;
 
 namespace Inference.Flows.Variational;
 
@@ -195,6 +196,49 @@ public static class VariationalFit
         }
 
         return Evaluate(flow, target, options.EvaluationDraws, seeds.Stream(1), history.ToArray(), skipped, completed, watch);
+    }
+
+    /// <summary>
+    /// <paramref name="count"/> independent draws from the fitted <paramref name="flow"/> as a one-chain
+    /// <see cref="Trace"/> on the target's reported scale (a model's constrained parameters and derived
+    /// quantities), so the summary, diagnostics and writers work on VI results too. lp__ holds log p̃ of each draw.
+    /// </summary>
+    public static Trace Draws(FlowDistribution flow, ILogDensity target, int count, ulong seed)
+    {
+        ArgumentNullException.ThrowIfNull(flow);
+        ArgumentNullException.ThrowIfNull(target);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(count);
+        if (flow.Dimension != target.Dimension)
+        {
+            throw new ArgumentException($"The flow has dimension {flow.Dimension}; the target has {target.Dimension}.", nameof(flow));
+        }
+
+        int d = flow.Dimension;
+        var x = flow.Sample(new Rng(seed), count);
+        var constrained = target as IConstrainedDensity;
+        var names = constrained?.ConstrainedNames ?? target.CoordinateNames;
+        var mapper = constrained?.CreateConstrainer();
+        var evaluator = target.CreateEvaluator();
+        var values = new double[count * names.Count];
+        var stats = new DrawStats[count];
+        for (int s = 0; s < count; s++)
+        {
+            var xs = x.AsSpan(s * d, d);
+            var row = values.AsSpan(s * names.Count, names.Count);
+            if (mapper is null)
+            {
+                xs.CopyTo(row);
+            }
+            else
+            {
+                mapper.Constrain(xs, row);
+            }
+
+            double lp = evaluator.LogDensity(xs);
+            stats[s] = new DrawStats(lp, double.NaN, double.NaN, 0, 0, false, double.NaN);
+        }
+
+        return new Trace(names, [new ChainDraws(names.Count, values, count, stats) { Seed = seed }], completed: true, "vi", seed);
     }
 
     private static FitResult Evaluate(FlowDistribution flow, ILogDensity target, int draws, Rng rng, double[] history, int skipped, bool completed, Stopwatch watch)

@@ -88,4 +88,24 @@ public class VariationalTests
         Assert.True(a.Means[a.Names.ToList().IndexOf("tau")] > 0);
         Assert.Equal("flow", Assert.Throws<ArgumentException>(() => VariationalFit.Run(FlowDistribution.MeanField(3), model)).ParamName);
     }
+
+    [Fact]
+    public void Draws_FormATraceThatTheSummaryReads()
+    {
+        var model = EightSchools.NonCentered().Compile();
+        var flow = FlowDistribution.FullRank(model.Dimension);
+        VariationalFit.Run(flow, model, new VariationalOptions { Iterations = 500, LearningRate = 1e-2, Seed = 12, EvaluationDraws = 500 });
+        var trace = VariationalFit.Draws(flow, model, 2000, seed: 13);
+        Assert.Equal("vi", trace.Sampler);
+        Assert.Equal(model.Layout.ConstrainedNames, trace.Names);
+        Assert.Equal(2000, trace.DrawsPerChain);
+        var summary = trace.Summary();
+        Assert.True(summary["tau"].Mean > 0);
+        // independent draws: ESS close to the number of draws (well above half of it)
+        Assert.True(summary["mu"].EssBulk > 1000, $"ESS {summary["mu"].EssBulk}");
+        // derived quantities are recorded too: theta = mu + tau * theta_trans in every draw
+        var c = trace.Chains[0];
+        int mu = trace.IndexOf("mu"), tau = trace.IndexOf("tau"), t1 = trace.IndexOf("theta_trans[1]"), th1 = trace.IndexOf("theta[1]");
+        Assert.Equal(c[7, mu] + (c[7, tau] * c[7, t1]), c[7, th1], 1e-12);
+    }
 }
