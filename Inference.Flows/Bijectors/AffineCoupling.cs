@@ -33,11 +33,23 @@ public sealed class AffineCoupling : FlowBijector
             _change[i] = 1 - _keep[i];
         }
 
+        Hidden = hidden.ToArray();
+        Parity = parity;
+        Activation = activation;
         _net = RegisterModule("net", new Mlp(dimension, hidden, 2 * dimension, rng, activation, zeroInitLast: true));
         var c = new Tensor(Shape.Vector(dimension));
         c.Span.Fill(1);
         ScaleBound = RegisterParameter("scale_bound", c);
     }
+
+    /// <summary>Hidden widths of the conditioner.</summary>
+    public IReadOnlyList<int> Hidden { get; }
+
+    /// <summary>Index parity of the coordinates that pass unchanged.</summary>
+    public int Parity { get; }
+
+    /// <summary>The conditioner's activation.</summary>
+    public Activation Activation { get; }
 
     /// <summary>c in s = c ⊙ tanh(h).</summary>
     public Parameter ScaleBound { get; }
