@@ -1,0 +1,51 @@
+using Inference.Transforms;
+using MathNet.Numerics.LinearAlgebra;
+
+namespace Inference.Tests.Support;
+
+/// <summary>Checks shared by the constraint and flow conformance suites (both test Core's IBijector).</summary>
+internal static class BijectorChecks
+{
+    /// <summary>inverse(forward(x)) = x to 1e-10 and the two log-Jacobians are opposite.</summary>
+    public static void AssertRoundTrip(IBijector bijector, double[] x0, string label)
+    {
+        var tape = new Tape();
+        var y = bijector.Forward(tape.Constant(x0), out var ldForward);
+        var x1 = bijector.Inverse(y, out var ldInverse);
+        for (int i = 0; i < x0.Length; i++)
+        {
+            Assert.True(Math.Abs(x1.Value[i] - x0[i]) <= 1e-10 * Math.Max(1, Math.Abs(x0[i])), $"{label}: x[{i}] {x0[i]:R} → {x1.Value[i]:R}");
+        }
+
+        Assert.Equal(-ldForward.Item, ldInverse.Item, 1e-10 * Math.Max(1, Math.Abs(ldForward.Item)));
+    }
+
+    /// <summary>
+    /// The bijector's log|det J| at <paramref name="x0"/> against the brute-force log|det| of its AD Jacobian
+    /// onto <paramref name="freeOutputs"/> (default: the first InputDimension outputs), by MathNet's LU, to 1e-8.
+    /// </summary>
+    public static void AssertLogDetMatchesBruteForce(IBijector bijector, double[] x0, string label, int[]? freeOutputs = null)
+    {
+        int n = bijector.InputDimension;
+        var free = freeOutputs ?? Enumerable.Range(0, n).ToArray();
+        Assert.Equal(n, free.Length);
+        var tape = new Tape();
+        var x = tape.Variable(x0);
+        var y = bijector.Forward(x, out var logDet);
+        var jac = Matrix<double>.Build.Dense(n, n);
+        var seed = new double[bijector.OutputDimension];
+        for (int i = 0; i < n; i++)
+        {
+            Array.Clear(seed);
+            seed[free[i]] = 1;
+            tape.Backward(y, seed);
+            for (int j = 0; j < n; j++)
+            {
+                jac[i, j] = x.Grad[j];
+            }
+        }
+
+        double bruteForce = Math.Log(Math.Abs(jac.Determinant()));
+        Assert.True(Math.Abs(bruteForce - logDet.Item) <= 1e-8 * Math.Max(1, Math.Abs(bruteForce)), $"{label}: log|det| {logDet.Item:R} vs brute force {bruteForce:R}");
+    }
+}
