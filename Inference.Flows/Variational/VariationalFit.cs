@@ -36,6 +36,21 @@ public sealed class VariationalOptions
     /// </summary>
     public bool StickingTheLanding { get; init; }
 
+    /// <summary>Anneal the target over the first steps: ℓ → β·ℓ with β rising linearly to 1 (0: no annealing).</summary>
+    public int AnnealingSteps { get; init; }
+
+    /// <summary>
+    /// Stop when the ELBO averaged over the last <see cref="SmoothingWindow"/> steps has not improved by more than
+    /// <see cref="EarlyStoppingTolerance"/> for this many steps (0: never stop early). Annealing steps never count.
+    /// </summary>
+    public int EarlyStoppingPatience { get; init; }
+
+    /// <summary>Steps averaged in the smoothed ELBO used for early stopping.</summary>
+    public int SmoothingWindow { get; init; } = 100;
+
+    /// <summary>Smallest gain of the smoothed ELBO that counts as an improvement.</summary>
+    public double EarlyStoppingTolerance { get; init; } = 1e-3;
+
     /// <summary>Seed of every random choice of the fit.</summary>
     public ulong Seed { get; init; } = 1;
 
@@ -46,6 +61,9 @@ public sealed class VariationalOptions
         ArgumentOutOfRangeException.ThrowIfNegative(Iterations, nameof(Iterations));
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(BatchSize, nameof(BatchSize));
         ArgumentOutOfRangeException.ThrowIfLessThan(EvaluationDraws, 10, nameof(EvaluationDraws));
+        ArgumentOutOfRangeException.ThrowIfNegative(AnnealingSteps, nameof(AnnealingSteps));
+        ArgumentOutOfRangeException.ThrowIfNegative(EarlyStoppingPatience, nameof(EarlyStoppingPatience));
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(SmoothingWindow, nameof(SmoothingWindow));
         if (!(LearningRate > 0))
         {
             throw new ArgumentOutOfRangeException(nameof(LearningRate), LearningRate, "Must be positive.");
@@ -174,6 +192,9 @@ public static class VariationalFit
         var noise = new double[batch * d];
         var history = new List<double>(options.Iterations);
         int skipped = 0;
+        double bestSmoothed = double.NegativeInfinity, windowSum = 0;
+        int sinceImprovement = 0, windowCount = 0;
+        var window = new double[options.SmoothingWindow];
         bool completed = true;
         int reportEvery = Math.Max(1, options.Iterations / 100);
         for (int it = 0; it < options.Iterations; it++)
@@ -188,8 +209,10 @@ public static class VariationalFit
             rng.Normal(noise);
             var (x, logQ) = flow.PushForward(tape.Constant(noise, Shape.Matrix(batch, d)));
             var logP = Ops.Custom(targetOp, Shape.Vector(batch), x);
-            var elbo = Ops.Mean(logP - logQ);
-            double value = elbo.Item;
+            double beta = options.AnnealingSteps > 0 ? Math.Min(1, (it + 1.0) / options.AnnealingSteps) : 1;
+            var annealed = beta < 1 ? logP * beta : logP;
+            var elbo = Ops.Mean(annealed - logQ);
+            double value = beta < 1 ? Ops.Mean(logP - logQ).Item : elbo.Item;
             history.Add(value);
             if (!double.IsFinite(value))
             {
@@ -198,13 +221,40 @@ public static class VariationalFit
             }
 
             optimizer.ZeroGrad();
-            tape.Backward(stl is null ? -elbo : -stl.Surrogate(x, logP));
+            tape.Backward(stl is null ? -elbo : -stl.Surrogate(x, annealed));
             flow.Transform.CollectGradients(tape);
             optimizer.ClipGradientNorm(options.GradientClip);
             optimizer.Step();
             if (progress is not null && (it + 1) % reportEvery == 0)
             {
                 progress.Report(new FitProgress(it + 1, options.Iterations, value));
+            }
+
+            if (options.EarlyStoppingPatience > 0 && it >= options.AnnealingSteps)
+            {
+                // smoothed ELBO over the last window of finite steps (a ring buffer of the values in the window)
+                int slot = windowCount % window.Length;
+                if (windowCount >= window.Length)
+                {
+                    windowSum -= window[slot];
+                }
+
+                window[slot] = value;
+                windowSum += value;
+                windowCount++;
+                if (windowCount >= window.Length)
+                {
+                    double smoothed = windowSum / window.Length;
+                    if (smoothed > bestSmoothed + options.EarlyStoppingTolerance)
+                    {
+                        bestSmoothed = smoothed;
+                        sinceImprovement = 0;
+                    }
+                    else if (++sinceImprovement >= options.EarlyStoppingPatience)
+                    {
+                        break;
+                    }
+                }
             }
         }
 

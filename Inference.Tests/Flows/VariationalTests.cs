@@ -133,4 +133,14 @@ public class VariationalTests
         var fit = VariationalFit.Run(FlowDistribution.FullRank(2), CorrelatedGaussian(), new VariationalOptions { Iterations = 3000, LearningRate = 1e-2, Seed = 3, StickingTheLanding = true });
         Assert.True(LogZ - fit.Elbo < 0.01, $"KL {LogZ - fit.Elbo:F4}");
     }
+
+    [Fact]
+    public void Annealing_AndEarlyStopping_StillReachTheOptimum()
+    {
+        var options = new VariationalOptions { Iterations = 20000, LearningRate = 1e-2, Seed = 3, AnnealingSteps = 300, EarlyStoppingPatience = 300 };
+        var fit = VariationalFit.Run(FlowDistribution.FullRank(2), CorrelatedGaussian(), options);
+        Assert.True(fit.ElboHistory.Count < options.Iterations, $"early stopping did not trigger ({fit.ElboHistory.Count} steps)");
+        Assert.True(fit.ElboHistory.Count > options.AnnealingSteps);
+        Assert.True(LogZ - fit.Elbo < 0.01, $"KL {LogZ - fit.Elbo:F4} after {fit.ElboHistory.Count} steps");
+    }
 }
