@@ -160,26 +160,7 @@ public static class VariationalFit
         var seeds = new SeedSequence(options.Seed);
         var rng = seeds.Stream(0);
         var evaluator = target.CreateEvaluator();
-        var gradients = new double[batch * d];
-        var targetOp = new CustomOp(
-            "target-log-density",
-            (in CustomOpInputs inputs, Span<double> output) => evaluator.LogDensityAndGradientBatch(inputs[0], output, gradients),
-            (in CustomOpInputs inputs, ReadOnlySpan<double> output, ReadOnlySpan<double> outputGrad, in CustomOpGradients inputGrads) =>
-            {
-                if (!inputGrads.IsRequired(0))
-                {
-                    return;
-                }
-
-                var g = inputGrads[0];
-                for (int b = 0; b < outputGrad.Length; b++)
-                {
-                    for (int j = 0; j < d; j++)
-                    {
-                        g[(b * d) + j] += outputGrad[b] * gradients[(b * d) + j];
-                    }
-                }
-            });
+        var targetOp = BatchTargetOp(evaluator, batch, d);
 
         if (options.StickingTheLanding && !flow.Transform.HasAnalyticInverse)
         {
@@ -261,17 +242,23 @@ public static class VariationalFit
         return Evaluate(flow, target, options.EvaluationDraws, seeds.Stream(1), history.ToArray(), skipped, completed, watch);
     }
 
-    /// <summary>The gradient estimate of one batch (for tests and diagnostics of the estimators): ∇_φ of −ELBO at fixed base draws.</summary>
-    internal static double[] GradientAt(FlowDistribution flow, ILogDensity target, double[] baseDraws, bool stickingTheLanding)
+    /// <summary>
+    /// log p̃ of each row of a [batch, d] tape value, as a custom op: the forward pass evaluates the target and its
+    /// gradient row by row (any <see cref="ILogDensity"/>, models included); the vector-Jacobian product reuses them.
+    /// </summary>
+    private static CustomOp BatchTargetOp(ILogDensityEvaluator evaluator, int batch, int d)
     {
-        int d = flow.Dimension, batch = baseDraws.Length / d;
-        var evaluator = target.CreateEvaluator();
         var gradients = new double[batch * d];
-        var targetOp = new CustomOp(
+        return new CustomOp(
             "target-log-density",
             (in CustomOpInputs inputs, Span<double> output) => evaluator.LogDensityAndGradientBatch(inputs[0], output, gradients),
             (in CustomOpInputs inputs, ReadOnlySpan<double> output, ReadOnlySpan<double> outputGrad, in CustomOpGradients inputGrads) =>
             {
+                if (!inputGrads.IsRequired(0))
+                {
+                    return;
+                }
+
                 var g = inputGrads[0];
                 for (int b = 0; b < outputGrad.Length; b++)
                 {
@@ -281,6 +268,14 @@ public static class VariationalFit
                     }
                 }
             });
+    }
+
+    /// <summary>The gradient estimate of one batch (for tests and diagnostics of the estimators): ∇_φ of −ELBO at fixed base draws.</summary>
+    internal static double[] GradientAt(FlowDistribution flow, ILogDensity target, double[] baseDraws, bool stickingTheLanding)
+    {
+        int d = flow.Dimension, batch = baseDraws.Length / d;
+        var evaluator = target.CreateEvaluator();
+        var targetOp = BatchTargetOp(evaluator, batch, d);
         var tape = new Tape();
         var (x, logQ) = flow.PushForward(tape.Constant(baseDraws, Shape.Matrix(batch, d)));
         var logP = Ops.Custom(targetOp, Shape.Vector(batch), x);
