@@ -21,7 +21,7 @@ public class VariationalBenchmarks
     private Adam _adam = null!;
     private Rng _rng = null!;
     private readonly Tape _tape = new();
-    private readonly Tape _pointTape = new();
+    private readonly Tape _pointTape = new() { BindsVariables = false };  // as NeuTra evaluates the flow
     private double[] _noise = null!;
     private double[] _z = null!;
     private double[] _grad = null!;

@@ -46,9 +46,16 @@ public sealed class Tape
     }
 
     /// <summary>
+    /// Whether <see cref="Bind"/> makes variables (the default) or constants. Set it to false on a tape that only
+    /// needs gradients with respect to its inputs (a sampler pulling a target back through a trained flow): the
+    /// backward pass then skips every bound parameter's gradient.
+    /// </summary>
+    public bool BindsVariables { get; set; } = true;
+
+    /// <summary>
     /// The leaf standing for <paramref name="owner"/>'s tensor on this tape since the last reset, created on first
-    /// use (a variable while recording, a constant inside <see cref="NoGrad"/>). Trainable parameters use it, so
-    /// one parameter object can serve tapes on several threads at once.
+    /// use (a variable while recording and <see cref="BindsVariables"/>, a constant otherwise). Trainable
+    /// parameters use it, so one parameter object can serve tapes on several threads at once.
     /// </summary>
     public Var Bind(object owner, Tensor value)
     {
@@ -56,7 +63,7 @@ public sealed class Tape
         ArgumentNullException.ThrowIfNull(value);
         if (!_bindings.TryGetValue(owner, out var v))
         {
-            v = IsRecording ? Variable(value) : Constant(value);
+            v = IsRecording && BindsVariables ? Variable(value) : Constant(value);
             _bindings.Add(owner, v);
         }
 

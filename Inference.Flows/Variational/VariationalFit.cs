@@ -400,7 +400,8 @@ public static class VariationalFit
 /// </summary>
 internal sealed class StickingTheLanding(FlowDistribution flow, int batch)
 {
-    private readonly Tape _tape = new();
+    // the score is taken at fixed parameters: only ∂/∂x is needed on this tape
+    private readonly Tape _tape = new() { BindsVariables = false };
     private readonly double[] _scoreX = new double[batch * flow.Dimension];
 
     public Var Surrogate(Var x, Var logP)

@@ -58,7 +58,8 @@ public sealed class NeuTraDensity : IConstrainedDensity
         private readonly NeuTraDensity _owner;
         private readonly ILogDensityEvaluator _inner;
         private readonly IDrawConstrainer? _innerConstrainer;
-        private readonly Tape _tape = new();
+        // only ∂/∂z is needed: the bijector's own parameters (a trained flow's weights) stay constants
+        private readonly Tape _tape = new() { BindsVariables = false };
         private readonly double[] _targetGradient;
         private readonly CustomOp _targetOp;
 

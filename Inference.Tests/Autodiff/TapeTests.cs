@@ -191,4 +191,25 @@ public class TapeTests
         tape.Backward(Ops.Sum(Ops.Square(v)));
         Assert.Equal([2.0, 4.0], v.Grad.ToArray());
     }
+
+    [Fact]
+    public void Bind_MakesVariablesByDefault_AndConstantsWhenSwitchedOff()
+    {
+        var owner = new object();
+        var w = Tensor.FromVector([2.0, 3.0]);
+        var tape = new Tape();
+        var a = tape.Bind(owner, w);
+        Assert.True(a.RequiresGrad);
+        Assert.Equal(a, tape.Bind(owner, w));
+        var x = tape.Variable([1.0, 1.0]);
+        tape.Backward(Ops.Dot(a, x));
+        Assert.Equal([1.0, 1.0], a.Grad.ToArray());
+
+        var frozen = new Tape { BindsVariables = false };
+        var b = frozen.Bind(owner, w);
+        var y = frozen.Variable([1.0, 1.0]);
+        frozen.Backward(Ops.Dot(b, y));
+        Assert.False(b.RequiresGrad);
+        Assert.Equal([2.0, 3.0], y.Grad.ToArray());
+    }
 }
