@@ -33,22 +33,71 @@ public sealed class FlowDistribution
     public static FlowDistribution FullRank(int dimension) => new(new LowerTriangularAffine(dimension));
 
     /// <summary>
-    /// RealNVP: <paramref name="layers"/> affine couplings with one fixed mask and a reversal of the coordinates
-    /// between them (so each coordinate is transformed by every other layer), then a diagonal affine layer for
-    /// location and scale.
+    /// RealNVP: <paramref name="layers"/> affine couplings (the first half passes, an MLP of it scales and shifts
+    /// the rest) with a fixed mixing permutation between them (a swap for D = 2, random otherwise, as normflows
+    /// does), then a diagonal affine layer for location and scale.
     /// </summary>
-    public static FlowDistribution RealNvp(int dimension, int layers, IReadOnlyList<int> hidden, Rng rng, Activation activation = Activation.Tanh)
+    public static FlowDistribution RealNvp(int dimension, int layers, IReadOnlyList<int> hidden, Rng rng, Activation activation = Activation.Tanh) =>
+        Stack(dimension, layers, rng, () => new AffineCoupling(dimension, hidden, rng, swap: false, activation), () => Permutation.Mixing(dimension, rng));
+
+    /// <summary>
+    /// Inverse autoregressive flow (IAF; <see cref="AutoregressiveDirection.Masked"/> gives MAF):
+    /// <paramref name="layers"/> affine MADE layers with mixing permutations between them, then a diagonal affine layer.
+    /// </summary>
+    public static FlowDistribution MaskedAutoregressive(int dimension, int layers, IReadOnlyList<int> hidden, Rng rng, AutoregressiveDirection direction = AutoregressiveDirection.Inverse, Activation activation = Activation.Relu) =>
+        Stack(dimension, layers, rng, () => new MaskedAffineAutoregressive(dimension, hidden, rng, direction, activation), () => Permutation.Mixing(dimension, rng));
+
+    /// <summary>
+    /// Neural spline flow (coupling form, as normflows' NSF): <paramref name="layers"/> rational-quadratic spline
+    /// couplings on [−<paramref name="tailBound"/>, <paramref name="tailBound"/>] with an LU linear layer (random
+    /// permutation) after each, then a diagonal affine layer.
+    /// </summary>
+    public static FlowDistribution NeuralSpline(int dimension, int layers, IReadOnlyList<int> hidden, Rng rng, int bins = 8, double tailBound = 3, Activation activation = Activation.Relu)
+    {
+        ArgumentNullException.ThrowIfNull(rng);
+        int l = 0;
+        return Stack(dimension, layers, rng, () => new SplineCoupling(dimension, hidden, rng, bins, tailBound, swap: l++ % 2 == 1, activation), () => LuLinear.WithRandomPermutation(dimension, rng), mixAfterLast: true);
+    }
+
+    /// <summary>
+    /// Autoregressive neural spline flow: <paramref name="layers"/> MADE spline layers (IAF direction by default)
+    /// with mixing permutations between them, then a diagonal affine layer.
+    /// </summary>
+    public static FlowDistribution AutoregressiveSpline(int dimension, int layers, IReadOnlyList<int> hidden, Rng rng, int bins = 8, double tailBound = 3, AutoregressiveDirection direction = AutoregressiveDirection.Inverse) =>
+        Stack(dimension, layers, rng, () => new SplineAutoregressive(dimension, hidden, rng, bins, tailBound, direction), () => Permutation.Mixing(dimension, rng));
+
+    /// <summary><paramref name="layers"/> planar layers, then a diagonal affine layer (Rezende and Mohamed 2015).</summary>
+    public static FlowDistribution PlanarFlow(int dimension, int layers, Rng rng) => RadialOrPlanar(dimension, layers, rng, planar: true);
+
+    /// <summary><paramref name="layers"/> radial layers, then a diagonal affine layer (Rezende and Mohamed 2015).</summary>
+    public static FlowDistribution RadialFlow(int dimension, int layers, Rng rng) => RadialOrPlanar(dimension, layers, rng, planar: false);
+
+    private static FlowDistribution RadialOrPlanar(int dimension, int layers, Rng rng, bool planar)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(layers);
+        ArgumentNullException.ThrowIfNull(rng);
         var list = new List<FlowBijector>();
         for (int l = 0; l < layers; l++)
         {
-            // The reversal alternates which coordinates pass; alternating the mask's parity as well would undo it
-            // (for D = 2 the first coordinate would then pass through every coupling untouched).
-            list.Add(new AffineCoupling(dimension, hidden, rng, parity: 0, activation));
-            if (l < layers - 1)
+            list.Add(planar ? new Planar(dimension, rng) : new Radial(dimension, rng));
+        }
+
+        list.Add(new ElementwiseAffine(dimension));
+        return new FlowDistribution(new FlowChain(list));
+    }
+
+    private static FlowDistribution Stack(int dimension, int layers, Rng rng, Func<FlowBijector> layer, Func<FlowBijector> mix, bool mixAfterLast = false)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(dimension);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(layers);
+        ArgumentNullException.ThrowIfNull(rng);
+        var list = new List<FlowBijector>();
+        for (int l = 0; l < layers; l++)
+        {
+            list.Add(layer());
+            if (l < layers - 1 || mixAfterLast)
             {
-                list.Add(new ReversePermutation(dimension));
+                list.Add(mix());
             }
         }
 

@@ -88,20 +88,50 @@ public static class FlowSerializer
             case LowerTriangularAffine:
                 w.WriteString("type", "lower-triangular-affine");
                 break;
-            case ReversePermutation:
-                w.WriteString("type", "reverse-permutation");
+            case Permutation permutation:
+                w.WriteString("type", "permutation");
+                WriteInts(w, "index", permutation.Index);
                 break;
             case AffineCoupling coupling:
                 w.WriteString("type", "affine-coupling");
-                w.WriteStartArray("hidden");
-                foreach (int h in coupling.Hidden)
-                {
-                    w.WriteNumberValue(h);
-                }
-
-                w.WriteEndArray();
-                w.WriteNumber("parity", coupling.Parity);
+                WriteInts(w, "hidden", coupling.Hidden);
+                w.WriteBoolean("swap", coupling.Swap);
                 w.WriteString("activation", coupling.Activation.ToString());
+                break;
+            case SplineCoupling spline:
+                w.WriteString("type", "spline-coupling");
+                WriteInts(w, "hidden", spline.Hidden);
+                w.WriteNumber("bins", spline.Bins);
+                w.WriteNumber("tail_bound", spline.TailBound);
+                w.WriteBoolean("swap", spline.Swap);
+                w.WriteString("activation", spline.Activation.ToString());
+                break;
+            case MaskedAffineAutoregressive maf:
+                w.WriteString("type", "affine-autoregressive");
+                WriteInts(w, "hidden", maf.Hidden);
+                w.WriteString("direction", maf.Direction.ToString());
+                w.WriteString("activation", maf.Activation.ToString());
+                break;
+            case SplineAutoregressive ars:
+                w.WriteString("type", "spline-autoregressive");
+                WriteInts(w, "hidden", ars.Hidden);
+                w.WriteNumber("bins", ars.Bins);
+                w.WriteNumber("tail_bound", ars.TailBound);
+                w.WriteString("direction", ars.Direction.ToString());
+                break;
+            case Planar:
+                w.WriteString("type", "planar");
+                break;
+            case Radial:
+                w.WriteString("type", "radial");
+                break;
+            case ActNorm actNorm:
+                w.WriteString("type", "actnorm");
+                w.WriteBoolean("initialized", actNorm.IsInitialized);
+                break;
+            case LuLinear lu:
+                w.WriteString("type", "lu-linear");
+                WriteInts(w, "permutation", lu.PermutationIndex);
                 break;
             default:
                 throw new NotSupportedException($"Saving a {layer.GetType().Name} is not supported.");
@@ -145,19 +175,32 @@ public static class FlowSerializer
             throw new FormatException($"{where}: dimension must be positive.");
         }
 
+        var rng = new Rng(0); // initial values are overwritten by the saved parameters
         FlowBijector layer = type switch
         {
             "elementwise-affine" => new ElementwiseAffine(d),
             "lower-triangular-affine" => new LowerTriangularAffine(d),
-            "reverse-permutation" => new ReversePermutation(d),
-            "affine-coupling" => new AffineCoupling(
-                d,
-                Get(e, "hidden", JsonValueKind.Array, where).EnumerateArray().Select(h => h.GetInt32()).ToArray(),
-                new Rng(0),
-                Get(e, "parity", JsonValueKind.Number, where).GetInt32(),
-                Enum.TryParse<Activation>(Get(e, "activation", JsonValueKind.String, where).GetString(), out var act) ? act : throw new FormatException($"{where}: unknown activation.")),
+            "permutation" => Checked(() => new Permutation(Ints(e, "index", where)), where),
+            "affine-coupling" => Checked(() => new AffineCoupling(d, Ints(e, "hidden", where), rng, Bool(e, "swap", where), Parse<Activation>(e, "activation", where)), where),
+            "spline-coupling" => Checked(() => new SplineCoupling(d, Ints(e, "hidden", where), rng, Int(e, "bins", where), Number(e, "tail_bound", where), Bool(e, "swap", where), Parse<Activation>(e, "activation", where)), where),
+            "affine-autoregressive" => Checked(() => new MaskedAffineAutoregressive(d, Ints(e, "hidden", where), rng, Parse<AutoregressiveDirection>(e, "direction", where), Parse<Activation>(e, "activation", where)), where),
+            "spline-autoregressive" => Checked(() => new SplineAutoregressive(d, Ints(e, "hidden", where), rng, Int(e, "bins", where), Number(e, "tail_bound", where), Parse<AutoregressiveDirection>(e, "direction", where)), where),
+            "planar" => new Planar(d, rng),
+            "radial" => new Radial(d, rng),
+            "actnorm" => new ActNorm(d),
+            "lu-linear" => Checked(() => new LuLinear(d, Ints(e, "permutation", where)), where),
             _ => throw new FormatException($"{where}: unknown layer type \"{type}\"."),
         };
+
+        if (layer.Dimension != d)
+        {
+            throw new FormatException($"{where}: the layer has dimension {layer.Dimension}, the file says {d}.");
+        }
+
+        if (layer is ActNorm norm && Bool(e, "initialized", where))
+        {
+            norm.MarkInitialized();
+        }
 
         var saved = Get(e, "parameters", JsonValueKind.Object, where);
         foreach (var (name, p) in layer.NamedParameters())
@@ -180,6 +223,55 @@ public static class FlowSerializer
         }
 
         return layer;
+    }
+
+    private static void WriteInts(Utf8JsonWriter w, string name, IReadOnlyList<int> values)
+    {
+        w.WriteStartArray(name);
+        foreach (int v in values)
+        {
+            w.WriteNumberValue(v);
+        }
+
+        w.WriteEndArray();
+    }
+
+    private static int[] Ints(JsonElement e, string name, string where) =>
+        Get(e, name, JsonValueKind.Array, where).EnumerateArray()
+            .Select(v => v.ValueKind == JsonValueKind.Number && v.TryGetInt32(out int i) ? i : throw new FormatException($"{where}: \"{name}\" must hold integers.")).ToArray();
+
+    private static int Int(JsonElement e, string name, string where) =>
+        Get(e, name, JsonValueKind.Number, where).TryGetInt32(out int i) ? i : throw new FormatException($"{where}: \"{name}\" must be an integer.");
+
+    private static double Number(JsonElement e, string name, string where) => Get(e, name, JsonValueKind.Number, where).GetDouble();
+
+    private static bool Bool(JsonElement e, string name, string where)
+    {
+        if (!e.TryGetProperty(name, out var v) || (v.ValueKind != JsonValueKind.True && v.ValueKind != JsonValueKind.False))
+        {
+            throw new FormatException($"{where}: field \"{name}\" is missing or not a boolean.");
+        }
+
+        return v.GetBoolean();
+    }
+
+    private static T Parse<T>(JsonElement e, string name, string where)
+        where T : struct, Enum =>
+        Enum.TryParse<T>(Get(e, name, JsonValueKind.String, where).GetString(), out var value) && Enum.IsDefined(value)
+            ? value
+            : throw new FormatException($"{where}: \"{name}\" is not a known {typeof(T).Name}.");
+
+    // a configuration the constructor rejects (an invalid permutation, say) is a malformed file
+    private static FlowBijector Checked(Func<FlowBijector> create, string where)
+    {
+        try
+        {
+            return create();
+        }
+        catch (ArgumentException ex)
+        {
+            throw new FormatException($"{where}: invalid layer configuration: {ex.Message}", ex);
+        }
     }
 
     private static JsonElement Get(JsonElement e, string name, JsonValueKind kind, string where)

@@ -5,39 +5,34 @@ using Inference.Randomness;
 namespace Inference.Flows.Bijectors;
 
 /// <summary>
-/// RealNVP affine coupling (Dinh et al. 2017): the coordinates of one parity pass unchanged and condition an
-/// MLP that scales and shifts the others: y_B = x_B ⊙ exp(s) + t with (s, t) = NN(x_A) and
-/// s = c ⊙ tanh(h) for stability. log|J| = Σ s. The network's last layer starts at zero, so the layer starts
-/// as the identity.
+/// RealNVP affine coupling (Dinh et al. 2017). One half of the coordinates passes unchanged and conditions an
+/// MLP that scales and shifts the other half: y_B = x_B ⊙ exp(s) + t, where (s, t) = NN(x_A) and
+/// s = c ⊙ tanh(h) for stability. log|J| = Σ s.
 /// </summary>
+/// <remarks>
+/// By default the first ⌈D/2⌉ coordinates pass; <c>swap</c> lets the last ⌈D/2⌉ pass instead. The network
+/// sees only the passed half and outputs 2·⌊D/2⌋ values, the sizes normflows uses. Its last layer starts
+/// at zero, so the layer starts as the identity. Put a <see cref="Permutation"/> between couplings.
+/// </remarks>
 public sealed class AffineCoupling : FlowBijector
 {
-    private readonly double[] _keep;
-    private readonly double[] _change;
+    private readonly int[] _pass;
+    private readonly int[] _change;
+    private readonly int[] _merge;
     private readonly Mlp _net;
 
-    /// <summary>
-    /// Creates the layer on ℝ^<paramref name="dimension"/> (≥ 2); coordinates with index parity
-    /// <paramref name="parity"/> pass unchanged.
-    /// </summary>
-    public AffineCoupling(int dimension, IReadOnlyList<int> hidden, Rng rng, int parity = 0, Activation activation = Activation.Tanh)
+    /// <summary>Creates the layer on ℝ^<paramref name="dimension"/> (≥ 2).</summary>
+    public AffineCoupling(int dimension, IReadOnlyList<int> hidden, Rng rng, bool swap = false, Activation activation = Activation.Tanh)
         : base(CheckDimension(dimension))
     {
         ArgumentNullException.ThrowIfNull(hidden);
         ArgumentNullException.ThrowIfNull(rng);
-        _keep = new double[dimension];
-        _change = new double[dimension];
-        for (int i = 0; i < dimension; i++)
-        {
-            _keep[i] = i % 2 == parity ? 1 : 0;
-            _change[i] = 1 - _keep[i];
-        }
-
+        (_pass, _change, _merge) = CouplingSplit.Halves(dimension, swap);
         Hidden = hidden.ToArray();
-        Parity = parity;
+        Swap = swap;
         Activation = activation;
-        _net = RegisterModule("net", new Mlp(dimension, hidden, 2 * dimension, rng, activation, zeroInitLast: true));
-        var c = new Tensor(Shape.Vector(dimension));
+        _net = RegisterModule("net", new Mlp(_pass.Length, hidden, 2 * _change.Length, rng, activation, zeroInitLast: true));
+        var c = new Tensor(Shape.Vector(_change.Length));
         c.Span.Fill(1);
         ScaleBound = RegisterParameter("scale_bound", c);
     }
@@ -45,8 +40,8 @@ public sealed class AffineCoupling : FlowBijector
     /// <summary>Hidden widths of the conditioner.</summary>
     public IReadOnlyList<int> Hidden { get; }
 
-    /// <summary>Index parity of the coordinates that pass unchanged.</summary>
-    public int Parity { get; }
+    /// <summary>Whether the last half passes (instead of the first).</summary>
+    public bool Swap { get; }
 
     /// <summary>The conditioner's activation.</summary>
     public Activation Activation { get; }
@@ -62,35 +57,67 @@ public sealed class AffineCoupling : FlowBijector
 
     private (Var LogScale, Var Shift) Conditioner(Var passed)
     {
-        var t = passed.Tape;
-        var input = passed.Shape.Rank == 1 ? Ops.Reshape(passed, Shape.Matrix(1, Dimension)) : passed;
-        var h = _net.Forward(input);
-        var change = t.Constant(_change);
-        var logScale = ScaleBound.On(t) * Ops.Tanh(Ops.Slice(h, 0, Dimension)) * change;
-        var shift = Ops.Slice(h, Dimension, Dimension) * change;
-        if (passed.Shape.Rank == 1)
-        {
-            logScale = Ops.Reshape(logScale, Shape.Vector(Dimension));
-            shift = Ops.Reshape(shift, Shape.Vector(Dimension));
-        }
-
-        return (logScale, shift);
+        int n = _change.Length;
+        var h = _net.Forward(CouplingSplit.AsBatch(passed));
+        var logScale = ScaleBound.On(passed.Tape) * Ops.Tanh(Ops.Slice(h, 0, n));
+        var shift = Ops.Slice(h, n, n);
+        return (CouplingSplit.LikeInput(logScale, passed), CouplingSplit.LikeInput(shift, passed));
     }
 
     /// <inheritdoc/>
     protected override Var ForwardCore(Var x, out Var logAbsDetJacobian)
     {
-        var (logScale, shift) = Conditioner(x * x.Tape.Constant(_keep));
+        var passed = Ops.Gather(x, _pass);
+        var (logScale, shift) = Conditioner(passed);
         logAbsDetJacobian = EventSum(logScale);
-        return (x * Ops.Exp(logScale)) + shift;
+        var changed = (Ops.Gather(x, _change) * Ops.Exp(logScale)) + shift;
+        return Ops.Gather(Ops.Concat([passed, changed]), _merge);
     }
 
     /// <inheritdoc/>
     protected override Var InverseCore(Var y, out Var logAbsDetJacobian)
     {
-        // the passed coordinates are unchanged, so the conditioner sees the same input
-        var (logScale, shift) = Conditioner(y * y.Tape.Constant(_keep));
+        var passed = Ops.Gather(y, _pass);
+        var (logScale, shift) = Conditioner(passed);
         logAbsDetJacobian = -EventSum(logScale);
-        return (y - shift) * Ops.Exp(-logScale);
+        var changed = (Ops.Gather(y, _change) - shift) * Ops.Exp(-logScale);
+        return Ops.Gather(Ops.Concat([passed, changed]), _merge);
     }
+}
+
+/// <summary>The index bookkeeping coupling layers share.</summary>
+internal static class CouplingSplit
+{
+    /// <summary>
+    /// The passed and changed coordinates (the first ⌈D/2⌉ pass, or the last ⌈D/2⌉ when swapped) and the gather
+    /// that puts [passed, changed] back in order.
+    /// </summary>
+    public static (int[] Pass, int[] Change, int[] Merge) Halves(int dimension, bool swap)
+    {
+        int passCount = (dimension + 1) / 2;
+        var all = Enumerable.Range(0, dimension).ToArray();
+        var pass = swap ? all[(dimension - passCount)..] : all[..passCount];
+        var change = swap ? all[..(dimension - passCount)] : all[passCount..];
+        var merge = new int[dimension];
+        for (int j = 0; j < pass.Length; j++)
+        {
+            merge[pass[j]] = j;
+        }
+
+        for (int j = 0; j < change.Length; j++)
+        {
+            merge[change[j]] = pass.Length + j;
+        }
+
+        return (pass, change, merge);
+    }
+
+    /// <summary>A single event [n] as a one-row batch [1, n]; batches unchanged.</summary>
+    public static Var AsBatch(Var v) => v.Shape.Rank == 1 ? Ops.Reshape(v, Shape.Matrix(1, v.Shape[0])) : v;
+
+    /// <summary>Undoes <see cref="AsBatch"/>: [1, n] back to [n] when the layer's input was a single event.</summary>
+    public static Var LikeInput(Var v, Var input) => input.Shape.Rank == 1 ? Ops.Reshape(v, Shape.Vector(v.Shape[v.Shape.Rank - 1])) : v;
+
+    /// <summary>A per-row log-Jacobian [1] as a scalar when the layer's input was a single event.</summary>
+    public static Var ScalarIfEvent(Var logDet, Var input) => input.Shape.Rank == 1 ? Ops.Reshape(logDet, Shape.Scalar) : logDet;
 }

@@ -52,15 +52,18 @@ public sealed class Mlp : Module
             h = _layers[l].Forward(h);
             if (l < _layers.Length - 1)
             {
-                h = ActivationFunction switch
-                {
-                    Activation.Relu => Ops.Relu(h),
-                    Activation.Elu => Ops.Elu(h),
-                    _ => Ops.Tanh(h),
-                };
+                h = Activate(h, ActivationFunction);
             }
         }
 
         return h;
     }
+
+    /// <summary>Applies <paramref name="activation"/> elementwise.</summary>
+    internal static Var Activate(Var h, Activation activation) => activation switch
+    {
+        Activation.Relu => Ops.Relu(h),
+        Activation.Elu => Ops.Elu(h),
+        _ => Ops.Tanh(h),
+    };
 }

@@ -1,0 +1,119 @@
+using Inference.Autodiff;
+using Inference.Flows.Modules;
+using Inference.Randomness;
+
+namespace Inference.Flows.Bijectors;
+
+/// <summary>Which direction of an autoregressive layer is the single network pass.</summary>
+public enum AutoregressiveDirection
+{
+    /// <summary>
+    /// IAF (Kingma et al. 2016): sampling x = T(z) is one pass, the conditioner reads z; log q of an outside
+    /// point needs D passes. The choice for reverse KL (VI) and NeuTra.
+    /// </summary>
+    Inverse,
+
+    /// <summary>
+    /// MAF (Papamakarios et al. 2017): the density direction z = T⁻¹(x) is one pass, the conditioner reads x;
+    /// sampling needs D passes. The choice for density estimation (forward KL).
+    /// </summary>
+    Masked,
+}
+
+/// <summary>
+/// An autoregressive flow layer: each coordinate is transformed elementwise by a monotone map whose
+/// parameters come from a <see cref="Made"/> network of the coordinates before it. Subclasses give the
+/// elementwise map (affine, spline); this class handles the two directions. The sequential direction runs the
+/// network D times: after pass k the first k coordinates are exact, so D passes give the exact inverse
+/// (and the result stays differentiable).
+/// </summary>
+public abstract class AutoregressiveFlow : FlowBijector
+{
+    private readonly Made _made;
+
+    /// <summary>Creates the layer with a MADE conditioner of <paramref name="parametersPerDimension"/> outputs per coordinate.</summary>
+    protected AutoregressiveFlow(int dimension, IReadOnlyList<int> hidden, int parametersPerDimension, Rng rng, AutoregressiveDirection direction, Activation activation)
+        : base(dimension)
+    {
+        ArgumentNullException.ThrowIfNull(hidden);
+        ArgumentNullException.ThrowIfNull(rng);
+        if (!Enum.IsDefined(direction))
+        {
+            throw new ArgumentOutOfRangeException(nameof(direction), direction, "Unknown direction.");
+        }
+
+        Direction = direction;
+        _made = RegisterModule("made", new Made(dimension, hidden, parametersPerDimension, rng, activation));
+    }
+
+    /// <summary>Which direction is the single pass.</summary>
+    public AutoregressiveDirection Direction { get; }
+
+    /// <summary>The conditioner's hidden widths.</summary>
+    public IReadOnlyList<int> Hidden => _made.Hidden;
+
+    /// <summary>The conditioner's activation.</summary>
+    public Activation Activation => _made.ActivationFunction;
+
+    /// <inheritdoc/>
+    public override bool HasAnalyticInverse => true;
+
+    /// <summary>The conditioner's outputs as [batch, D, P] for a condition [batch, D].</summary>
+    protected Var Conditioner(Var condition)
+    {
+        var h = _made.Forward(condition);
+        return Ops.Reshape(h, Shape.Of(condition.Shape[0], Dimension, _made.ParametersPerDimension));
+    }
+
+    /// <summary>The elementwise map y = τ(x; θ) for x [batch, D] and θ [batch, D, P], with log|τ'| summed per row.</summary>
+    protected abstract Var Transform(Var x, Var parameters, out Var logAbsDetJacobian);
+
+    /// <summary>The inverse elementwise map x = τ⁻¹(y; θ), with log|dx/dy| summed per row.</summary>
+    protected abstract Var InverseTransform(Var y, Var parameters, out Var logAbsDetJacobian);
+
+    /// <inheritdoc/>
+    protected override Var ForwardCore(Var x, out Var logAbsDetJacobian)
+    {
+        var input = CouplingSplit.AsBatch(x);
+        Var y;
+        if (Direction == AutoregressiveDirection.Inverse)
+        {
+            y = Transform(input, Conditioner(input), out logAbsDetJacobian);
+        }
+        else
+        {
+            // MAF sampling: y = τ(x; θ(y)), solved coordinate by coordinate
+            y = Transform(input, Conditioner(input), out logAbsDetJacobian);
+            for (int pass = 1; pass < Dimension; pass++)
+            {
+                y = Transform(input, Conditioner(y), out logAbsDetJacobian);
+            }
+        }
+
+        logAbsDetJacobian = CouplingSplit.ScalarIfEvent(logAbsDetJacobian, x);
+        return CouplingSplit.LikeInput(y, x);
+    }
+
+    /// <inheritdoc/>
+    protected override Var InverseCore(Var y, out Var logAbsDetJacobian)
+    {
+        var input = CouplingSplit.AsBatch(y);
+        Var x;
+        if (Direction == AutoregressiveDirection.Masked)
+        {
+            x = InverseTransform(input, Conditioner(input), out logAbsDetJacobian);
+        }
+        else
+        {
+            // IAF density: y = τ(x; θ(x)), solved coordinate by coordinate
+            x = InverseTransform(input, Conditioner(input), out logAbsDetJacobian);
+            for (int pass = 1; pass < Dimension; pass++)
+            {
+                x = InverseTransform(input, Conditioner(x), out logAbsDetJacobian);
+            }
+        }
+
+        logAbsDetJacobian = CouplingSplit.ScalarIfEvent(logAbsDetJacobian, y);
+        return CouplingSplit.LikeInput(x, y);
+    }
+}

@@ -1,0 +1,98 @@
+using Inference.Autodiff;
+using Inference.Randomness;
+
+namespace Inference.Flows.Modules;
+
+/// <summary>
+/// MADE (Germain et al. 2015): a masked MLP on ℝᴰ whose outputs for coordinate i depend only on inputs
+/// x₀ … x_{i−1}. It gives <see cref="ParametersPerDimension"/> outputs per coordinate, laid out
+/// coordinate-major: output i·P + p is parameter p of coordinate i, so reshaping to [batch, D, P] groups them.
+/// </summary>
+/// <remarks>
+/// Degrees: input i has degree i + 1; hidden units cycle through 1 … D−1 (all 0 when D = 1, so they see no
+/// input); a hidden unit of degree m sees inputs of degree ≤ m and an output of coordinate i (degree i + 1)
+/// sees hidden units of degree &lt; i + 1. The output layer starts at zero when asked (an identity flow layer).
+/// </remarks>
+public sealed class Made : Module
+{
+    private readonly MaskedLinear[] _layers;
+
+    /// <summary>Creates the network.</summary>
+    public Made(int dimension, IReadOnlyList<int> hidden, int parametersPerDimension, Rng rng, Activation activation = Activation.Relu, bool zeroInitLast = true)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(dimension);
+        ArgumentNullException.ThrowIfNull(hidden);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(parametersPerDimension);
+        ArgumentNullException.ThrowIfNull(rng);
+        if (hidden.Count == 0 || hidden.Any(h => h <= 0))
+        {
+            throw new ArgumentException("MADE needs at least one hidden layer, each of positive width.", nameof(hidden));
+        }
+
+        Dimension = dimension;
+        ParametersPerDimension = parametersPerDimension;
+        Hidden = hidden.ToArray();
+        ActivationFunction = activation;
+        var degrees = new List<int[]> { Enumerable.Range(1, dimension).ToArray() };
+        foreach (int h in hidden)
+        {
+            degrees.Add(Enumerable.Range(0, h).Select(k => dimension == 1 ? 0 : (k % (dimension - 1)) + 1).ToArray());
+        }
+
+        var outDegrees = new int[dimension * parametersPerDimension];
+        for (int i = 0; i < dimension; i++)
+        {
+            for (int p = 0; p < parametersPerDimension; p++)
+            {
+                outDegrees[(i * parametersPerDimension) + p] = i + 1;
+            }
+        }
+
+        _layers = new MaskedLinear[hidden.Count + 1];
+        for (int l = 0; l < _layers.Length; l++)
+        {
+            var from = degrees[l];
+            bool last = l == _layers.Length - 1;
+            var to = last ? outDegrees : degrees[l + 1];
+            var mask = new Tensor(Shape.Matrix(from.Length, to.Length));
+            for (int i = 0; i < from.Length; i++)
+            {
+                for (int j = 0; j < to.Length; j++)
+                {
+                    bool connected = last ? to[j] > from[i] : to[j] >= from[i];
+                    mask[(i * to.Length) + j] = connected ? 1 : 0;
+                }
+            }
+
+            _layers[l] = RegisterModule($"layers.{l}", new MaskedLinear(mask, rng, zeroInit: last && zeroInitLast));
+        }
+    }
+
+    /// <summary>D.</summary>
+    public int Dimension { get; }
+
+    /// <summary>P: outputs per coordinate.</summary>
+    public int ParametersPerDimension { get; }
+
+    /// <summary>Hidden widths.</summary>
+    public IReadOnlyList<int> Hidden { get; }
+
+    /// <summary>The hidden activation.</summary>
+    public Activation ActivationFunction { get; }
+
+    /// <summary>The outputs [batch, D·P] for x [batch, D].</summary>
+    public Var Forward(Var x)
+    {
+        var h = x;
+        for (int l = 0; l < _layers.Length; l++)
+        {
+            h = _layers[l].Forward(h);
+            if (l < _layers.Length - 1)
+            {
+                h = Mlp.Activate(h, ActivationFunction);
+            }
+        }
+
+        return h;
+    }
+}
