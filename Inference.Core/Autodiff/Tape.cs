@@ -20,6 +20,12 @@ public sealed class Tape
     private double[][] _values = new double[InitialCapacity][];
     private double[]?[] _gradArena = new double[InitialCapacity][];
     private double[]?[] _grads = new double[InitialCapacity][];
+
+    // Gradient buffers are zeroed lazily: a buffer whose epoch is not the current backward pass's holds stale
+    // values and counts as zero. The first op to touch it either clears it (G) or overwrites it whole (GFresh);
+    // a node no gradient reached is skipped in the backward pass.
+    private int[] _gradEpoch = new int[InitialCapacity];
+    private int _epoch = 1;
     private int[] _extra = new int[16];
     private readonly double[][] _scratch = [[], [], []];
     private readonly Dictionary<object, Var> _bindings = new(ReferenceEqualityComparer.Instance);
@@ -160,8 +166,13 @@ public sealed class Tape
     public ReadOnlySpan<double> Grad(Var v)
     {
         int id = Check(v);
-        return _grads[id] ?? throw new InvalidOperationException(
-            "This value does not require gradients (it is a constant, was made inside NoGrad, or depends on no variable).");
+        if (_grads[id] is null)
+        {
+            throw new InvalidOperationException(
+                "This value does not require gradients (it is a constant, was made inside NoGrad, or depends on no variable).");
+        }
+
+        return G(id);
     }
 
     // ---------------------------------------------------------------- backward
@@ -198,24 +209,18 @@ public sealed class Tape
             throw new InvalidOperationException("Backward cannot run inside a NoGrad scope.");
         }
 
-        for (int i = 0; i <= outputId; i++)
-        {
-            if (_nodes[i].RequiresGrad)
-            {
-                Array.Clear(_grads[i]!);
-            }
-        }
-
+        _epoch++;
         if (!_nodes[outputId].RequiresGrad)
         {
             return;
         }
 
         seed.CopyTo(_grads[outputId]);
+        _gradEpoch[outputId] = _epoch;
         for (int i = outputId; i >= 0; i--)
         {
             ref readonly NodeRecord node = ref _nodes[i];
-            if (node.RequiresGrad && node.Op is not null)
+            if (node.RequiresGrad && node.Op is not null && _gradEpoch[i] == _epoch)
             {
                 node.Op.Backward(this, i, in node);
             }
@@ -282,6 +287,7 @@ public sealed class Tape
         }
 
         _grads[id] = requiresGrad ? Slot(_gradArena, id, length) : null;
+        _gradEpoch[id] = 0;
         return id;
     }
 
@@ -305,6 +311,7 @@ public sealed class Tape
         Array.Resize(ref _values, n);
         Array.Resize(ref _gradArena, n);
         Array.Resize(ref _grads, n);
+        Array.Resize(ref _gradEpoch, n);
     }
 
     internal ref NodeRecord Node(int id) => ref _nodes[id];
@@ -312,9 +319,51 @@ public sealed class Tape
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal double[] V(int id) => _values[id];
 
-    /// <summary>The gradient buffer of node <paramref name="id"/>, or null when it needs none.</summary>
+    /// <summary>
+    /// The gradient buffer of node <paramref name="id"/> to add into (zeroed on first use in this backward pass),
+    /// or null when it needs none.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal double[]? G(int id) => id >= 0 ? _grads[id] : null;
+    internal double[]? G(int id)
+    {
+        if (id < 0)
+        {
+            return null;
+        }
+
+        var g = _grads[id];
+        if (g is not null && _gradEpoch[id] != _epoch)
+        {
+            Array.Clear(g);
+            _gradEpoch[id] = _epoch;
+        }
+
+        return g;
+    }
+
+    /// <summary>
+    /// The gradient buffer of node <paramref name="id"/> and whether nothing has been added to it yet in this
+    /// backward pass. When <paramref name="fresh"/> is true the caller must overwrite every entry (instead of
+    /// adding), which saves clearing it.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal double[]? GFresh(int id, out bool fresh)
+    {
+        fresh = false;
+        if (id < 0)
+        {
+            return null;
+        }
+
+        var g = _grads[id];
+        if (g is not null && _gradEpoch[id] != _epoch)
+        {
+            fresh = true;
+            _gradEpoch[id] = _epoch;
+        }
+
+        return g;
+    }
 
     internal Var Wrap(int id) => new(this, id);
 

@@ -10,22 +10,35 @@ public static partial class Ops
     /// <summary>x + c.</summary>
     public static Var Add(Var x, double c) => Unary(AddScalarOp.Instance, x, nameof(x), c);
 
-    private sealed class AddOp : BinaryOp
+    private sealed class AddOp : BinaryOp, IFreshGradientWriter
     {
         public static readonly AddOp Instance = new();
 
-        protected override void Backward(Tape tape, int id, ReadOnlySpan<double> g, in NodeRecord node, double[]? ga, double[]? gb)
+        public void Backward(Tape tape, ReadOnlySpan<double> g, in NodeRecord node, double[]? ga, bool freshA, double[]? gb, bool freshB)
         {
-            if (ga is not null)
+            Write(g, node.Shape, ga, freshA, tape.Node(node.In0).Shape);
+            Write(g, node.Shape, gb, freshB, tape.Node(node.In1).Shape);
+        }
+
+        private static void Write(ReadOnlySpan<double> g, Shape sy, double[]? grad, bool fresh, Shape sGrad)
+        {
+            if (grad is null)
             {
-                Broadcasting.AccumulateReduced(g, node.Shape, ga, tape.Node(node.In0).Shape);
+                return;
             }
 
-            if (gb is not null)
+            if (fresh)
             {
-                Broadcasting.AccumulateReduced(g, node.Shape, gb, tape.Node(node.In1).Shape);
+                g.CopyTo(grad);
+            }
+            else
+            {
+                Broadcasting.AccumulateReduced(g, sy, grad, sGrad);
             }
         }
+
+        protected override void Backward(Tape tape, int id, ReadOnlySpan<double> g, in NodeRecord node, double[]? ga, double[]? gb) =>
+            Backward(tape, g, in node, ga, false, gb, false);
     }
 
     private sealed class AddScalarOp : UnaryOp
@@ -37,6 +50,15 @@ public static partial class Ops
 
         protected override void Derivative(Tape tape, ReadOnlySpan<double> x, ReadOnlySpan<double> y, Span<double> d, in NodeRecord node) => d.Fill(1);
     }
+}
+
+/// <summary>
+/// A binary op whose backward pass can overwrite input gradients nothing has touched yet (fresh ones are
+/// offered only for inputs of the output's shape).
+/// </summary>
+internal interface IFreshGradientWriter
+{
+    void Backward(Tape tape, ReadOnlySpan<double> g, in NodeRecord node, double[]? ga, bool freshA, double[]? gb, bool freshB);
 }
 
 /// <summary>Base of broadcasting binary ops: records the node and hands both input gradients to the op.</summary>
@@ -53,8 +75,22 @@ internal abstract class BinaryOp : IOp
         return tape.Wrap(id);
     }
 
-    public void Backward(Tape tape, int id, in NodeRecord node) =>
-        Backward(tape, id, tape.G(id)!, in node, tape.G(node.In0), tape.G(node.In1));
+    public void Backward(Tape tape, int id, in NodeRecord node)
+    {
+        var g = tape.G(id)!;
+        if (this is IFreshGradientWriter writer)
+        {
+            // same-shape operands: the op can overwrite an input gradient nothing has touched yet
+            var sy = node.Shape;
+            bool freshA = false, freshB = false;
+            double[]? ga = tape.Node(node.In0).Shape == sy ? tape.GFresh(node.In0, out freshA) : tape.G(node.In0);
+            double[]? gb = tape.Node(node.In1).Shape == sy ? tape.GFresh(node.In1, out freshB) : tape.G(node.In1);
+            writer.Backward(tape, g, in node, ga, freshA, gb, freshB);
+            return;
+        }
+
+        Backward(tape, id, g, in node, tape.G(node.In0), tape.G(node.In1));
+    }
 
     protected abstract void Backward(Tape tape, int id, ReadOnlySpan<double> g, in NodeRecord node, double[]? ga, double[]? gb);
 

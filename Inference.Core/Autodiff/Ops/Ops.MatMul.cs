@@ -82,10 +82,13 @@ public static partial class Ops
 
         public void Backward(Tape tape, int id, in NodeRecord node)
         {
-            double[]? ga = tape.G(node.In0), gb = tape.G(node.In1);
-            ReadOnlySpan<double> a = tape.V(node.In0), b = tape.V(node.In1), g = tape.G(id)!;
             Shape sa = tape.Node(node.In0).Shape, sb = tape.Node(node.In1).Shape;
+            ReadOnlySpan<double> a = tape.V(node.In0), b = tape.V(node.In1), g = tape.G(id)!;
             int k = sa[sa.Rank - 1];
+            bool matMat = node.I0 == MatMat;
+            bool freshA = false, freshB = false;
+            double[]? ga = matMat ? tape.GFresh(node.In0, out freshA) : tape.G(node.In0);
+            double[]? gb = matMat ? tape.GFresh(node.In1, out freshB) : tape.G(node.In1);
             switch (node.I0)
             {
                 case MatVec:
@@ -138,13 +141,13 @@ public static partial class Ops
                         // dA[m,k] += dC[m,n]·Bᵀ, with Bᵀ materialized once (B is the small operand).
                         var bt = tape.Scratch(0, k * n);
                         MatMulKernel.Transpose(b, bt, k, n);
-                        MatMulKernel.Gemm(g, n, 1, bt, ga, m, n, k, accumulate: true);
+                        MatMulKernel.Gemm(g, n, 1, bt, ga, m, n, k, accumulate: !freshA);
                     }
 
                     if (gb is not null)
                     {
                         // dB[k,n] += Aᵀ·dC, reading A transposed through its strides.
-                        MatMulKernel.Gemm(a, 1, k, g, gb, k, m, n, accumulate: true);
+                        MatMulKernel.Gemm(a, 1, k, g, gb, k, m, n, accumulate: !freshB);
                     }
 
                     break;

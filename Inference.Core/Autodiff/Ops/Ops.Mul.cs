@@ -11,38 +11,49 @@ public static partial class Ops
     /// <summary>c·x.</summary>
     public static Var Mul(Var x, double c) => Unary(ScaleOp.Instance, x, nameof(x), c);
 
-    private sealed class MulOp : BinaryOp
+    private sealed class MulOp : BinaryOp, IFreshGradientWriter
     {
         public static readonly MulOp Instance = new();
 
-        protected override void Backward(Tape tape, int id, ReadOnlySpan<double> g, in NodeRecord node, double[]? ga, double[]? gb)
+        public void Backward(Tape tape, ReadOnlySpan<double> g, in NodeRecord node, double[]? ga, bool freshA, double[]? gb, bool freshB)
         {
             Shape sa = tape.Node(node.In0).Shape, sb = tape.Node(node.In1).Shape, sy = node.Shape;
             ReadOnlySpan<double> a = tape.V(node.In0), b = tape.V(node.In1);
-            if (ga is not null)
+            Write(tape, g, sy, b, sb, ga, freshA, sa);
+            Write(tape, g, sy, a, sa, gb, freshB, sb);
+        }
+
+        // grad_x (+)= g ∘ other, reduced to x's shape
+        private static void Write(Tape tape, ReadOnlySpan<double> g, Shape sy, ReadOnlySpan<double> other, Shape sOther, double[]? grad, bool fresh, Shape sGrad)
+        {
+            if (grad is null)
             {
-                if (sa == sy && sb == sy)
-                {
-                    TensorPrimitives.MultiplyAdd(g, b, ga, ga);
-                }
-                else
-                {
-                    AccumulateProduct(tape, BinaryKind.Multiply, g, sy, b, sb, ga, sa);
-                }
+                return;
             }
 
-            if (gb is not null)
+            if (sGrad == sy && sOther == sy)
             {
-                if (sa == sy && sb == sy)
+                if (fresh)
                 {
-                    TensorPrimitives.MultiplyAdd(g, a, gb, gb);
+                    TensorPrimitives.Multiply(g, other, grad);
                 }
                 else
                 {
-                    AccumulateProduct(tape, BinaryKind.Multiply, g, sy, a, sa, gb, sb);
+                    TensorPrimitives.MultiplyAdd(g, other, grad, grad);
                 }
             }
+            else if (fresh)
+            {
+                Broadcasting.Binary(BinaryKind.Multiply, g, sy, other, sOther, grad, sy);
+            }
+            else
+            {
+                AccumulateProduct(tape, BinaryKind.Multiply, g, sy, other, sOther, grad, sGrad);
+            }
         }
+
+        protected override void Backward(Tape tape, int id, ReadOnlySpan<double> g, in NodeRecord node, double[]? ga, double[]? gb) =>
+            Backward(tape, g, in node, ga, false, gb, false);
     }
 
     private sealed class ScaleOp : UnaryOp

@@ -46,13 +46,20 @@ internal abstract class UnaryOp : IOp
 
     public void Backward(Tape tape, int id, in NodeRecord node)
     {
-        double[]? gx = tape.G(node.In0);
+        double[]? gx = tape.GFresh(node.In0, out bool fresh);
         if (gx is null)
         {
             return;
         }
 
         var g = tape.G(id)!;
+        if (fresh)
+        {
+            Derivative(tape, tape.V(node.In0), tape.V(id), gx, in node);
+            TensorPrimitives.Multiply(g, gx, gx);
+            return;
+        }
+
         var d = tape.Scratch(0, g.Length);
         Derivative(tape, tape.V(node.In0), tape.V(id), d, in node);
         TensorPrimitives.MultiplyAdd(g, d, gx, gx);
