@@ -16,9 +16,7 @@ namespace Inference.Flows.Bijectors;
 /// </remarks>
 public sealed class AffineCoupling : FlowBijector
 {
-    private readonly int[] _pass;
-    private readonly int[] _change;
-    private readonly int[] _merge;
+    private readonly CouplingSplit _split;
     private readonly Mlp _net;
 
     /// <summary>Creates the layer on ℝ^<paramref name="dimension"/> (≥ 2).</summary>
@@ -27,12 +25,12 @@ public sealed class AffineCoupling : FlowBijector
     {
         ArgumentNullException.ThrowIfNull(hidden);
         ArgumentNullException.ThrowIfNull(rng);
-        (_pass, _change, _merge) = CouplingSplit.Halves(dimension, swap);
+        _split = new CouplingSplit(dimension, swap);
         Hidden = hidden.ToArray();
         Swap = swap;
         Activation = activation;
-        _net = RegisterModule("net", new Mlp(_pass.Length, hidden, 2 * _change.Length, rng, activation, zeroInitLast: true));
-        var c = new Tensor(Shape.Vector(_change.Length));
+        _net = RegisterModule("net", new Mlp(_split.PassCount, hidden, 2 * _split.ChangeCount, rng, activation, zeroInitLast: true));
+        var c = new Tensor(Shape.Vector(_split.ChangeCount));
         c.Span.Fill(1);
         ScaleBound = RegisterParameter("scale_bound", c);
     }
@@ -57,7 +55,7 @@ public sealed class AffineCoupling : FlowBijector
 
     private (Var LogScale, Var Shift) Conditioner(Var passed)
     {
-        int n = _change.Length;
+        int n = _split.ChangeCount;
         var h = _net.Forward(CouplingSplit.AsBatch(passed));
         var logScale = ScaleBound.On(passed.Tape) * Ops.Tanh(Ops.Slice(h, 0, n));
         var shift = Ops.Slice(h, n, n);
@@ -67,50 +65,48 @@ public sealed class AffineCoupling : FlowBijector
     /// <inheritdoc/>
     protected override Var ForwardCore(Var x, out Var logAbsDetJacobian)
     {
-        var passed = Ops.Gather(x, _pass);
+        var passed = _split.Passed(x);
         var (logScale, shift) = Conditioner(passed);
         logAbsDetJacobian = EventSum(logScale);
-        var changed = (Ops.Gather(x, _change) * Ops.Exp(logScale)) + shift;
-        return Ops.Gather(Ops.Concat([passed, changed]), _merge);
+        var changed = (_split.Changed(x) * Ops.Exp(logScale)) + shift;
+        return _split.Merge(passed, changed);
     }
 
     /// <inheritdoc/>
     protected override Var InverseCore(Var y, out Var logAbsDetJacobian)
     {
-        var passed = Ops.Gather(y, _pass);
+        var passed = _split.Passed(y);
         var (logScale, shift) = Conditioner(passed);
         logAbsDetJacobian = -EventSum(logScale);
-        var changed = (Ops.Gather(y, _change) - shift) * Ops.Exp(-logScale);
-        return Ops.Gather(Ops.Concat([passed, changed]), _merge);
+        var changed = (_split.Changed(y) - shift) * Ops.Exp(-logScale);
+        return _split.Merge(passed, changed);
     }
 }
 
-/// <summary>The index bookkeeping coupling layers share.</summary>
-internal static class CouplingSplit
+/// <summary>
+/// The split coupling layers share: the first ⌈D/2⌉ coordinates pass (or, swapped, the last ⌈D/2⌉), the rest
+/// change. Both halves are contiguous, so splitting and merging are slices and a concatenation.
+/// </summary>
+internal sealed class CouplingSplit
 {
-    /// <summary>
-    /// The passed and changed coordinates (the first ⌈D/2⌉ pass, or the last ⌈D/2⌉ when swapped) and the gather
-    /// that puts [passed, changed] back in order.
-    /// </summary>
-    public static (int[] Pass, int[] Change, int[] Merge) Halves(int dimension, bool swap)
+    private readonly bool _swap;
+
+    public CouplingSplit(int dimension, bool swap)
     {
-        int passCount = (dimension + 1) / 2;
-        var all = Enumerable.Range(0, dimension).ToArray();
-        var pass = swap ? all[(dimension - passCount)..] : all[..passCount];
-        var change = swap ? all[..(dimension - passCount)] : all[passCount..];
-        var merge = new int[dimension];
-        for (int j = 0; j < pass.Length; j++)
-        {
-            merge[pass[j]] = j;
-        }
-
-        for (int j = 0; j < change.Length; j++)
-        {
-            merge[change[j]] = pass.Length + j;
-        }
-
-        return (pass, change, merge);
+        _swap = swap;
+        PassCount = (dimension + 1) / 2;
+        ChangeCount = dimension - PassCount;
     }
+
+    public int PassCount { get; }
+
+    public int ChangeCount { get; }
+
+    public Var Passed(Var v) => Ops.Slice(v, _swap ? ChangeCount : 0, PassCount);
+
+    public Var Changed(Var v) => Ops.Slice(v, _swap ? 0 : PassCount, ChangeCount);
+
+    public Var Merge(Var passed, Var changed) => _swap ? Ops.Concat([changed, passed]) : Ops.Concat([passed, changed]);
 
     /// <summary>A single event [n] as a one-row batch [1, n]; batches unchanged.</summary>
     public static Var AsBatch(Var v) => v.Shape.Rank == 1 ? Ops.Reshape(v, Shape.Matrix(1, v.Shape[0])) : v;

@@ -13,9 +13,7 @@ namespace Inference.Flows.Bijectors;
 /// </summary>
 public sealed class SplineCoupling : FlowBijector
 {
-    private readonly int[] _pass;
-    private readonly int[] _change;
-    private readonly int[] _merge;
+    private readonly CouplingSplit _split;
     private readonly Mlp _net;
 
     /// <summary>Creates the layer on ℝ^<paramref name="dimension"/> (≥ 2).</summary>
@@ -26,13 +24,13 @@ public sealed class SplineCoupling : FlowBijector
         ArgumentNullException.ThrowIfNull(hidden);
         ArgumentNullException.ThrowIfNull(rng);
         RationalQuadraticSpline.CheckSettings(bins, tailBound);
-        (_pass, _change, _merge) = CouplingSplit.Halves(dimension, swap);
+        _split = new CouplingSplit(dimension, swap);
         Hidden = hidden.ToArray();
         Bins = bins;
         TailBound = tailBound;
         Swap = swap;
         Activation = activation;
-        _net = RegisterModule("net", new Mlp(_pass.Length, hidden, _change.Length * RationalQuadraticSpline.ParameterCount(bins), rng, activation, zeroInitLast: true));
+        _net = RegisterModule("net", new Mlp(_split.PassCount, hidden, _split.ChangeCount * RationalQuadraticSpline.ParameterCount(bins), rng, activation, zeroInitLast: true));
     }
 
     /// <summary>Hidden widths of the conditioner.</summary>
@@ -53,11 +51,11 @@ public sealed class SplineCoupling : FlowBijector
     private Var Apply(Var v, bool inverse, out Var logAbsDetJacobian)
     {
         var batch = CouplingSplit.AsBatch(v);
-        var passed = Ops.Gather(batch, _pass);
-        var raw = Ops.Reshape(_net.Forward(passed), Shape.Of(batch.Shape[0], _change.Length, RationalQuadraticSpline.ParameterCount(Bins)));
-        var changed = RationalQuadraticSpline.Apply(Ops.Gather(batch, _change), raw, Bins, TailBound, inverse, out var logDet);
+        var passed = _split.Passed(batch);
+        var raw = Ops.Reshape(_net.Forward(passed), Shape.Of(batch.Shape[0], _split.ChangeCount, RationalQuadraticSpline.ParameterCount(Bins)));
+        var changed = RationalQuadraticSpline.Apply(_split.Changed(batch), raw, Bins, TailBound, inverse, out var logDet);
         logAbsDetJacobian = CouplingSplit.ScalarIfEvent(logDet, v);
-        return CouplingSplit.LikeInput(Ops.Gather(Ops.Concat([passed, changed]), _merge), v);
+        return CouplingSplit.LikeInput(_split.Merge(passed, changed), v);
     }
 
     /// <inheritdoc/>

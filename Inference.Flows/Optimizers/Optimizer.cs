@@ -141,14 +141,34 @@ public sealed class Adam : Optimizer
             var p = Parameters[k];
             var m = _m[k];
             var v = _v[k];
-            var x = p.Value.Data;
-            for (int i = 0; i < x.Length; i++)
-            {
-                double g = p.Grad[i];
-                m[i] = (Beta1 * m[i]) + ((1 - Beta1) * g);
-                v[i] = (Beta2 * v[i]) + ((1 - Beta2) * g * g);
-                x[i] -= learningRate * (m[i] / c1) / (Math.Sqrt(v[i] / c2) + Epsilon);
-            }
+            AdamStep(p.Value.Data, p.Grad, m, v, learningRate / c1, 1 / c2);
+        }
+    }
+
+    // m ← β₁m + (1−β₁)g; v ← β₂v + (1−β₂)g²; x ← x − (lr/c₁)·m / (√(v/c₂) + ε), vectorized
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    private void AdamStep(Span<double> x, ReadOnlySpan<double> grad, Span<double> m, Span<double> v, double stepOverC1, double inverseC2)
+    {
+        double b1 = Beta1, b2 = Beta2, eps = Epsilon;
+        int i = 0;
+        int w = System.Numerics.Vector<double>.Count;
+        for (; i + w <= x.Length; i += w)
+        {
+            var g = new System.Numerics.Vector<double>(grad[i..]);
+            var mi = (new System.Numerics.Vector<double>(m[i..]) * b1) + (g * (1 - b1));
+            var vi = (new System.Numerics.Vector<double>(v[i..]) * b2) + (g * g * (1 - b2));
+            mi.CopyTo(m[i..]);
+            vi.CopyTo(v[i..]);
+            var xi = new System.Numerics.Vector<double>(x[i..]) - (mi * stepOverC1 / (System.Numerics.Vector.SquareRoot(vi * inverseC2) + new System.Numerics.Vector<double>(eps)));
+            xi.CopyTo(x[i..]);
+        }
+
+        for (; i < x.Length; i++)
+        {
+            double g = grad[i];
+            m[i] = (b1 * m[i]) + ((1 - b1) * g);
+            v[i] = (b2 * v[i]) + ((1 - b2) * g * g);
+            x[i] -= stepOverC1 * m[i] / (Math.Sqrt(v[i] * inverseC2) + eps);
         }
     }
 }

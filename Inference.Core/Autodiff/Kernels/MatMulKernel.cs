@@ -25,11 +25,7 @@ internal static class MatMulKernel
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Gemm(ReadOnlySpan<double> a, int rowStrideA, int colStrideA, ReadOnlySpan<double> b, Span<double> c, int m, int k, int n, bool accumulate)
     {
-        if (!accumulate)
-        {
-            c[..(m * n)].Clear();
-        }
-
+        // without accumulate the accumulators start at zero instead of C: no clearing pass over C
         if (m == 0 || n == 0 || k == 0)
         {
             return;
@@ -47,17 +43,17 @@ internal static class MatMulKernel
             ref double c1 = ref Unsafe.Add(ref c0, n);
             ref double c2 = ref Unsafe.Add(ref c1, n);
             ref double c3 = ref Unsafe.Add(ref c2, n);
-            int j = Vector512.IsHardwareAccelerated ? Gemm512Block(ref ar, a0, rowStrideA, colStrideA, ref br, ref c0, n, k) : 0;
+            int j = Vector512.IsHardwareAccelerated ? Gemm512Block(ref ar, a0, rowStrideA, colStrideA, ref br, ref c0, n, k, accumulate) : 0;
             for (; j + (2 * w) <= n; j += 2 * w)
             {
-                var s00 = Vector.LoadUnsafe(ref c0, (nuint)j);
-                var s01 = Vector.LoadUnsafe(ref c0, (nuint)(j + w));
-                var s10 = Vector.LoadUnsafe(ref c1, (nuint)j);
-                var s11 = Vector.LoadUnsafe(ref c1, (nuint)(j + w));
-                var s20 = Vector.LoadUnsafe(ref c2, (nuint)j);
-                var s21 = Vector.LoadUnsafe(ref c2, (nuint)(j + w));
-                var s30 = Vector.LoadUnsafe(ref c3, (nuint)j);
-                var s31 = Vector.LoadUnsafe(ref c3, (nuint)(j + w));
+                var s00 = accumulate ? Vector.LoadUnsafe(ref c0, (nuint)j) : Vector<double>.Zero;
+                var s01 = accumulate ? Vector.LoadUnsafe(ref c0, (nuint)(j + w)) : Vector<double>.Zero;
+                var s10 = accumulate ? Vector.LoadUnsafe(ref c1, (nuint)j) : Vector<double>.Zero;
+                var s11 = accumulate ? Vector.LoadUnsafe(ref c1, (nuint)(j + w)) : Vector<double>.Zero;
+                var s20 = accumulate ? Vector.LoadUnsafe(ref c2, (nuint)j) : Vector<double>.Zero;
+                var s21 = accumulate ? Vector.LoadUnsafe(ref c2, (nuint)(j + w)) : Vector<double>.Zero;
+                var s30 = accumulate ? Vector.LoadUnsafe(ref c3, (nuint)j) : Vector<double>.Zero;
+                var s31 = accumulate ? Vector.LoadUnsafe(ref c3, (nuint)(j + w)) : Vector<double>.Zero;
                 int pa = 0;
                 for (int p = 0; p < k; p++, pa += colStrideA)
                 {
@@ -90,10 +86,10 @@ internal static class MatMulKernel
 
             for (; j + w <= n; j += w)
             {
-                var s0 = Vector.LoadUnsafe(ref c0, (nuint)j);
-                var s1 = Vector.LoadUnsafe(ref c1, (nuint)j);
-                var s2 = Vector.LoadUnsafe(ref c2, (nuint)j);
-                var s3 = Vector.LoadUnsafe(ref c3, (nuint)j);
+                var s0 = accumulate ? Vector.LoadUnsafe(ref c0, (nuint)j) : Vector<double>.Zero;
+                var s1 = accumulate ? Vector.LoadUnsafe(ref c1, (nuint)j) : Vector<double>.Zero;
+                var s2 = accumulate ? Vector.LoadUnsafe(ref c2, (nuint)j) : Vector<double>.Zero;
+                var s3 = accumulate ? Vector.LoadUnsafe(ref c3, (nuint)j) : Vector<double>.Zero;
                 int pa = 0;
                 for (int p = 0; p < k; p++, pa += colStrideA)
                 {
@@ -112,7 +108,7 @@ internal static class MatMulKernel
 
             for (; j < n; j++)
             {
-                double t0 = Unsafe.Add(ref c0, j), t1 = Unsafe.Add(ref c1, j), t2 = Unsafe.Add(ref c2, j), t3 = Unsafe.Add(ref c3, j);
+                double t0 = accumulate ? Unsafe.Add(ref c0, j) : 0, t1 = accumulate ? Unsafe.Add(ref c1, j) : 0, t2 = accumulate ? Unsafe.Add(ref c2, j) : 0, t3 = accumulate ? Unsafe.Add(ref c3, j) : 0;
                 int pa = 0;
                 for (int p = 0; p < k; p++, pa += colStrideA)
                 {
@@ -137,7 +133,7 @@ internal static class MatMulKernel
             int j = 0;
             for (; j + w <= n; j += w)
             {
-                var s0 = Vector.LoadUnsafe(ref c0, (nuint)j);
+                var s0 = accumulate ? Vector.LoadUnsafe(ref c0, (nuint)j) : Vector<double>.Zero;
                 int pa = 0;
                 for (int p = 0; p < k; p++, pa += colStrideA)
                 {
@@ -149,7 +145,7 @@ internal static class MatMulKernel
 
             for (; j < n; j++)
             {
-                double t0 = Unsafe.Add(ref c0, j);
+                double t0 = accumulate ? Unsafe.Add(ref c0, j) : 0;
                 int pa = 0;
                 for (int p = 0; p < k; p++, pa += colStrideA)
                 {
@@ -167,7 +163,7 @@ internal static class MatMulKernel
     /// chain of fused multiply-adds in the same order as the narrower paths.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static int Gemm512Block(ref double ar, int a0, int rowStrideA, int colStrideA, ref double br, ref double c0, int n, int k)
+    private static int Gemm512Block(ref double ar, int a0, int rowStrideA, int colStrideA, ref double br, ref double c0, int n, int k, bool accumulate)
     {
         const int W = 8;
         int a1 = a0 + rowStrideA, a2 = a1 + rowStrideA, a3 = a2 + rowStrideA;
@@ -177,14 +173,14 @@ internal static class MatMulKernel
         int j = 0;
         for (; j + (2 * W) <= n; j += 2 * W)
         {
-            var s00 = Vector512.LoadUnsafe(ref c0, (nuint)j);
-            var s01 = Vector512.LoadUnsafe(ref c0, (nuint)(j + W));
-            var s10 = Vector512.LoadUnsafe(ref c1, (nuint)j);
-            var s11 = Vector512.LoadUnsafe(ref c1, (nuint)(j + W));
-            var s20 = Vector512.LoadUnsafe(ref c2, (nuint)j);
-            var s21 = Vector512.LoadUnsafe(ref c2, (nuint)(j + W));
-            var s30 = Vector512.LoadUnsafe(ref c3, (nuint)j);
-            var s31 = Vector512.LoadUnsafe(ref c3, (nuint)(j + W));
+            var s00 = accumulate ? Vector512.LoadUnsafe(ref c0, (nuint)j) : Vector512<double>.Zero;
+            var s01 = accumulate ? Vector512.LoadUnsafe(ref c0, (nuint)(j + W)) : Vector512<double>.Zero;
+            var s10 = accumulate ? Vector512.LoadUnsafe(ref c1, (nuint)j) : Vector512<double>.Zero;
+            var s11 = accumulate ? Vector512.LoadUnsafe(ref c1, (nuint)(j + W)) : Vector512<double>.Zero;
+            var s20 = accumulate ? Vector512.LoadUnsafe(ref c2, (nuint)j) : Vector512<double>.Zero;
+            var s21 = accumulate ? Vector512.LoadUnsafe(ref c2, (nuint)(j + W)) : Vector512<double>.Zero;
+            var s30 = accumulate ? Vector512.LoadUnsafe(ref c3, (nuint)j) : Vector512<double>.Zero;
+            var s31 = accumulate ? Vector512.LoadUnsafe(ref c3, (nuint)(j + W)) : Vector512<double>.Zero;
             int pa = 0;
             for (int p = 0; p < k; p++, pa += colStrideA)
             {

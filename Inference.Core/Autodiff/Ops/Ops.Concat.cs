@@ -75,13 +75,21 @@ public static partial class Ops
             foreach (int pid in tape.Inputs(node.I1, node.I2))
             {
                 int block = tape.Node(pid).Shape[node.I0] * inner;
-                double[]? gp = tape.G(pid);
+                double[]? gp = tape.GFresh(pid, out bool fresh);
                 if (gp is not null)
                 {
                     for (int o = 0; o < outer; o++)
                     {
                         var dst = gp.AsSpan(o * block, block);
-                        TensorPrimitives.Add(dst, g.Slice((o * total * inner) + offset, block), dst);
+                        var src = g.Slice((o * total * inner) + offset, block);
+                        if (fresh)
+                        {
+                            src.CopyTo(dst);
+                        }
+                        else
+                        {
+                            TensorPrimitives.Add(dst, src, dst);
+                        }
                     }
                 }
 

@@ -29,15 +29,53 @@ public static partial class Ops
         ReadOnlySpan<double> xv = tape.V(xi);
         Span<double> y = tape.V(id);
         int m = index.Length;
-        for (int o = 0; o < outer; o++)
+        if (inner == 1)
         {
-            for (int j = 0; j < m; j++)
+            // the common case (columns of a batch): element copies, no span per element
+            for (int o = 0; o < outer; o++)
             {
-                xv.Slice(((o * len) + index[j]) * inner, inner).CopyTo(y.Slice(((o * m) + j) * inner, inner));
+                var src = xv.Slice(o * len, len);
+                var dst = y.Slice(o * m, m);
+                for (int j = 0; j < m; j++)
+                {
+                    dst[j] = src[index[j]];
+                }
+            }
+        }
+        else
+        {
+            for (int o = 0; o < outer; o++)
+            {
+                for (int j = 0; j < m; j++)
+                {
+                    xv.Slice(((o * len) + index[j]) * inner, inner).CopyTo(y.Slice(((o * m) + j) * inner, inner));
+                }
             }
         }
 
         return tape.Wrap(id);
+    }
+
+    // every position of the axis exactly once: the backward pass then writes each gradient entry once
+    private static bool IsPermutation(int[] index, int len)
+    {
+        if (index.Length != len)
+        {
+            return false;
+        }
+
+        Span<bool> seen = len <= 1024 ? stackalloc bool[len] : new bool[len];
+        foreach (int i in index)
+        {
+            if (seen[i])
+            {
+                return false;
+            }
+
+            seen[i] = true;
+        }
+
+        return true;
     }
 
     private static void CheckIndices(int[] index, int size, string paramName)
@@ -57,7 +95,7 @@ public static partial class Ops
 
         public void Backward(Tape tape, int id, in NodeRecord node)
         {
-            double[]? gx = tape.G(node.In0);
+            double[]? gx = tape.GFresh(node.In0, out bool fresh);
             if (gx is null)
             {
                 return;
@@ -67,6 +105,42 @@ public static partial class Ops
             ReadOnlySpan<double> g = tape.G(id)!;
             var (outer, len, inner) = tape.Node(node.In0).Shape.AroundAxis(node.I0);
             int m = index.Length;
+            if (fresh && !IsPermutation(index, len))
+            {
+                Array.Clear(gx);
+                fresh = false;
+            }
+
+            if (inner == 1)
+            {
+                for (int o = 0; o < outer; o++)
+                {
+                    var src = g.Slice(o * m, m);
+                    var dst = gx.AsSpan(o * len, len);
+                    if (fresh)
+                    {
+                        for (int j = 0; j < m; j++)
+                        {
+                            dst[index[j]] = src[j];
+                        }
+                    }
+                    else
+                    {
+                        for (int j = 0; j < m; j++)
+                        {
+                            dst[index[j]] += src[j];
+                        }
+                    }
+                }
+
+                return;
+            }
+
+            if (fresh)
+            {
+                Array.Clear(gx);
+            }
+
             for (int o = 0; o < outer; o++)
             {
                 for (int j = 0; j < m; j++)

@@ -23,8 +23,17 @@ public static partial class Ops
 
         public void Backward(Tape tape, int id, in NodeRecord node)
         {
-            double[]? gx = tape.G(node.In0);
-            if (gx is not null)
+            double[]? gx = tape.GFresh(node.In0, out bool fresh);
+            if (gx is null)
+            {
+                return;
+            }
+
+            if (fresh)
+            {
+                tape.G(id)!.CopyTo(gx, 0);
+            }
+            else
             {
                 TensorPrimitives.Add(gx, tape.G(id)!, gx);
             }

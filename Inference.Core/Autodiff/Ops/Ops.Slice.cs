@@ -43,7 +43,7 @@ public static partial class Ops
 
         public void Backward(Tape tape, int id, in NodeRecord node)
         {
-            double[]? gx = tape.G(node.In0);
+            double[]? gx = tape.GFresh(node.In0, out bool fresh);
             if (gx is null)
             {
                 return;
@@ -52,10 +52,23 @@ public static partial class Ops
             ReadOnlySpan<double> g = tape.G(id)!;
             var (outer, len, inner) = tape.Node(node.In0).Shape.AroundAxis(node.I0);
             int block = node.Shape[node.I0] * inner;
+            int before = node.I1 * inner, rowLength = len * inner;
             for (int o = 0; o < outer; o++)
             {
-                var dst = gx.AsSpan(((o * len) + node.I1) * inner, block);
-                TensorPrimitives.Add(dst, g.Slice(o * block, block), dst);
+                var row = gx.AsSpan(o * rowLength, rowLength);
+                var src = g.Slice(o * block, block);
+                if (fresh)
+                {
+                    // nothing was added here yet: zero around the slice, copy into it
+                    row[..before].Clear();
+                    src.CopyTo(row.Slice(before, block));
+                    row[(before + block)..].Clear();
+                }
+                else
+                {
+                    var dst = row.Slice(before, block);
+                    TensorPrimitives.Add(dst, src, dst);
+                }
             }
         }
     }

@@ -77,10 +77,15 @@ public static partial class Ops
 
         public void Backward(Tape tape, int id, in NodeRecord node)
         {
-            double[]? gx = tape.G(node.In0);
+            double[]? gx = tape.GFresh(node.In0, out bool fresh);
             if (gx is null)
             {
                 return;
+            }
+
+            if (fresh)
+            {
+                Array.Clear(gx);
             }
 
             ReadOnlySpan<double> g = tape.G(id)!;
