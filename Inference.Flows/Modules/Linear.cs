@@ -41,5 +41,7 @@ public sealed class Linear : Module
     public Parameter Bias { get; }
 
     /// <summary>xW + b.</summary>
-    public Var Forward(Var x) => Ops.MatMul(x, Weight.On(x.Tape)) + Bias.On(x.Tape);
+    public Var Forward(Var x) => x.Shape.Rank == 2
+        ? Ops.Linear(x, Weight.On(x.Tape), Bias.On(x.Tape))
+        : Ops.MatMul(x, Weight.On(x.Tape)) + Bias.On(x.Tape);
 }

@@ -75,6 +75,7 @@ public sealed class MaskedLinear : Module
     public Var Forward(Var x)
     {
         var t = x.Tape;
-        return Ops.MatMul(x, Weight.On(t) * t.Constant(_mask)) + Bias.On(t);
+        var w = Weight.On(t) * t.Constant(_mask);
+        return x.Shape.Rank == 2 ? Ops.Linear(x, w, Bias.On(t)) : Ops.MatMul(x, w) + Bias.On(t);
     }
 }

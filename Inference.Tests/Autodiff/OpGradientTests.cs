@@ -140,6 +140,16 @@ public class OpGradientTests
         new("matvec", v => Ops.MatMul(v[0], v[1]), U(-1, 1, M(7, 6), V(6))),
         new("vecmat", v => Ops.MatMul(v[0], v[1]), U(-1, 1, V(6), M(6, 9))),
         new("matmul vectors", v => Ops.MatMul(v[0], v[1]), U(-1, 1, V(6), V(6))),
+        new("linear", v => Ops.Linear(v[0], v[1], v[2]), U(-1, 1, M(5, 4), M(4, 3), V(3))),
+        new("linear 512-bit tiles and tails", v => Ops.Linear(v[0], v[1], v[2]), U(-1, 1, M(9, 7), M(7, 37), V(37))),
+        new("linear input reused", v => Ops.Linear(v[0], v[1], v[2]) + Ops.MatMul(v[0], v[1]), U(-1, 1, M(5, 4), M(4, 3), V(3))),
+
+        // fresh-gradient paths: an input reached by several consumers, overwritten first, then added to
+        new("slice both halves", v => Ops.Slice(v[0], 0, 2) * Ops.Slice(v[0], 2, 2), U(-1, 1, M(3, 4))),
+        new("gather permutation reused", v => Ops.Gather(v[0], [2, 0, 1]) * v[0], U(-1, 1, M(4, 3))),
+        new("concat reused", v => Ops.Concat([v[0], Ops.Exp(v[0])]) * Ops.Concat([v[0], v[0]]), U(-1, 1, M(3, 2))),
+        new("reshape reused", v => Ops.Reshape(v[0], V(6)) * Ops.Reshape(Ops.Tanh(v[0]), V(6)), U(-1, 1, M(2, 3))),
+        new("sum axis reused", v => Ops.Sum(v[0], -1) * Ops.Sum(v[0] * v[0], -1), U(-1, 1, M(3, 4))),
         new("cumsum", v => Ops.CumSum(v[0]), U(-1, 1, V(6))),
         new("cumsum batch", v => Ops.CumSum(v[0]), U(-1, 1, T3(2, 3, 4))),
         new("dot", v => Ops.Dot(v[0], v[1]), U(-1, 1, M(3, 4), M(3, 4))),
