@@ -37,7 +37,7 @@ public sealed class FlowDistribution
     /// the rest) with a fixed mixing permutation between them (a swap for D = 2, random otherwise, as normflows
     /// does), then a diagonal affine layer for location and scale.
     /// </summary>
-    public static FlowDistribution RealNvp(int dimension, int layers, IReadOnlyList<int> hidden, Rng rng, Activation activation = Activation.Tanh) =>
+    public static FlowDistribution RealNvp(int dimension, int layers, IReadOnlyList<int> hidden, Rng rng, Activation activation = Activation.Relu) =>
         Stack(dimension, layers, rng, () => new AffineCoupling(dimension, hidden, rng, swap: false, activation), () => Permutation.Mixing(dimension, rng));
 
     /// <summary>

@@ -20,7 +20,7 @@ public sealed class AffineCoupling : FlowBijector
     private readonly Mlp _net;
 
     /// <summary>Creates the layer on ℝ^<paramref name="dimension"/> (≥ 2).</summary>
-    public AffineCoupling(int dimension, IReadOnlyList<int> hidden, Rng rng, bool swap = false, Activation activation = Activation.Tanh)
+    public AffineCoupling(int dimension, IReadOnlyList<int> hidden, Rng rng, bool swap = false, Activation activation = Activation.Relu)
         : base(CheckDimension(dimension))
     {
         ArgumentNullException.ThrowIfNull(hidden);

@@ -32,28 +32,25 @@ public sealed class MaskedLinear : Module
         _mask = mask;
         Inputs = mask.Shape[0];
         Outputs = mask.Shape[1];
+        // PyTorch's nn.Linear initialization (as nflows' MaskedLinear): W and b uniform in ±1/√in, W masked
         var w = new Tensor(mask.Shape);
+        var b = new Tensor(Shape.Vector(Outputs));
         if (!zeroInit)
         {
-            // Glorot-uniform over the connections a unit actually has
+            double limit = 1 / Math.Sqrt(Inputs);
+            for (int i = 0; i < w.Length; i++)
+            {
+                w[i] = mask[i] * rng.Uniform(-limit, limit);
+            }
+
             for (int j = 0; j < Outputs; j++)
             {
-                int fanIn = 0;
-                for (int i = 0; i < Inputs; i++)
-                {
-                    fanIn += (int)mask[(i * Outputs) + j];
-                }
-
-                double limit = Math.Sqrt(6.0 / (Math.Max(fanIn, 1) + Outputs));
-                for (int i = 0; i < Inputs; i++)
-                {
-                    w[(i * Outputs) + j] = mask[(i * Outputs) + j] * rng.Uniform(-limit, limit);
-                }
+                b[j] = rng.Uniform(-limit, limit);
             }
         }
 
         Weight = RegisterParameter("weight", w);
-        Bias = RegisterParameter("bias", new Tensor(Shape.Vector(Outputs)));
+        Bias = RegisterParameter("bias", b);
     }
 
     /// <summary>Input width.</summary>

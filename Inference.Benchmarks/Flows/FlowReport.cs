@@ -1,0 +1,192 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using Inference.Autodiff;
+using Inference.Densities;
+using Inference.Flows;
+using Inference.Flows.Variational;
+using Inference.Models;
+using Inference.Randomness;
+
+namespace Inference.Benchmarks.Flows;
+
+/// <summary>
+/// `dotnet run -c Release --project Inference.Benchmarks -- flow-report [seeds] [targets] [flows]`: the same-budget
+/// comparison with PyTorch + normflows of ../shared/fixtures/torch-figures.md. Each flow (8 layers, MLP 2×64) is
+/// fitted by reverse KL with batch 256, Adam 1e-3 and 2000 iterations, then judged on 10,000 fresh draws: ELBO,
+/// KL(q‖p) = log Z − ELBO where log Z is known, and the importance ESS/N = (Σw)²/(N Σw²) with w = p̃/q.
+/// Several training seeds give the spread of each figure.
+/// </summary>
+internal static class FlowReport
+{
+    private sealed record Target(string Name, ILogDensity Density, double? LogZ);
+
+    private sealed record TorchFigure(double Elbo, double EssPerN);
+
+    // normflows' quality table (1 thread, seed 0)
+    private static readonly Dictionary<(string, string), TorchFigure> Torch = new()
+    {
+        [("banana", "realnvp")] = new(-0.014, 0.9611),
+        [("banana", "nsf")] = new(-0.061, 0.9320),
+        [("banana", "iaf")] = new(-0.028, 0.8336),
+        [("funnel", "realnvp")] = new(-0.185, 0.1151),
+        [("funnel", "nsf")] = new(-0.444, 0.2744),
+        [("funnel", "iaf")] = new(-0.536, 0.0845),
+        [("gauss100", "realnvp")] = new(-3.462, 0.0043),
+        [("gauss100", "nsf")] = new(-1.613, 0.0420),
+        [("gauss100", "iaf")] = new(-1.700, 0.0408),
+        [("logreg", "realnvp")] = new(-369.411, 0.6600),
+        [("logreg", "nsf")] = new(-369.887, 0.1756),
+        [("logreg", "iaf")] = new(-369.320, 0.7926),
+    };
+
+    public static void Run(string[] args)
+    {
+        var inv = CultureInfo.InvariantCulture;
+        int seeds = args.Length > 0 ? int.Parse(args[0], inv) : 3;
+        var targetNames = args.Length > 1 ? args[1].Split(',') : ["banana", "funnel", "gauss100", "logreg"];
+        var flowNames = args.Length > 2 ? args[2].Split(',') : ["realnvp", "iaf", "nsf"];
+        var targets = LoadTargets().Where(t => targetNames.Contains(t.Name)).ToArray();
+        Console.WriteLine($"Reverse KL, batch 256, Adam 1e-3, 2000 iterations, 10,000 evaluation draws; {seeds} training seeds (mean ± sd over seeds)");
+        Console.WriteLine("| target | flow | ELBO | KL(q‖p) | ESS/N | torch ELBO | torch ESS/N | ms/iter | skipped |");
+        Console.WriteLine("|---|---|---|---|---|---|---|---|---|");
+        foreach (var target in targets)
+        {
+            foreach (var flowName in flowNames)
+            {
+                var elbos = new List<double>();
+                var ess = new List<double>();
+                double msPerIter = 0;
+                int skipped = 0;
+                for (int seed = 0; seed < seeds; seed++)
+                {
+                    var flow = Create(flowName, target.Density.Dimension, new Rng((ulong)(1000 + seed)));
+                    var options = new VariationalOptions { Iterations = 2000, BatchSize = 256, LearningRate = 1e-3, EvaluationDraws = 10000, Seed = (ulong)(2000 + seed) };
+                    var watch = Stopwatch.StartNew();
+                    var fit = VariationalFit.Run(flow, target.Density, options);
+                    msPerIter += watch.Elapsed.TotalMilliseconds / options.Iterations / seeds;
+                    skipped += fit.SkippedSteps;
+                    elbos.Add(fit.Elbo);
+                    ess.Add(ImportanceEssPerN(flow, target.Density, 10000, (ulong)(3000 + seed)));
+                }
+
+                var torch = Torch[(target.Name, flowName)];
+                string kl = target.LogZ is double z ? Format(elbos.Select(e => z - e).ToList(), "F3") : "—";
+                Console.WriteLine(string.Create(inv, $"| {target.Name} | {flowName} | {Format(elbos, "F3")} | {kl} | {Format(ess, "F4")} | {torch.Elbo:F3} | {torch.EssPerN:F4} | {msPerIter:F2} | {skipped} |"));
+            }
+        }
+    }
+
+    private static string Format(List<double> values, string format)
+    {
+        double mean = values.Average();
+        double sd = values.Count > 1 ? Math.Sqrt(values.Sum(v => (v - mean) * (v - mean)) / (values.Count - 1)) : double.NaN;
+        return values.Count > 1
+            ? string.Create(CultureInfo.InvariantCulture, $"{mean.ToString(format, CultureInfo.InvariantCulture)} ± {sd.ToString(format, CultureInfo.InvariantCulture)}")
+            : mean.ToString(format, CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>The flows of torch-figures.md in this library's terms (8 layers, hidden 2×64, final diagonal affine).</summary>
+    public static FlowDistribution Create(string name, int d, Rng rng) => name switch
+    {
+        "realnvp" => FlowDistribution.RealNvp(d, 8, [64, 64], rng),
+        "iaf" => FlowDistribution.MaskedAutoregressive(d, 8, [64, 64], rng),
+        "nsf" => FlowDistribution.NeuralSpline(d, 8, [64, 64], rng, bins: 8, tailBound: 3),
+        _ => throw new ArgumentException($"Unknown flow {name}.", nameof(name)),
+    };
+
+    /// <summary>(Σw)² / (N·Σw²) for w = p̃/q over <paramref name="count"/> fresh draws.</summary>
+    public static double ImportanceEssPerN(FlowDistribution flow, ILogDensity target, int count, ulong seed)
+    {
+        var tape = new Tape();
+        double[] x, logQ;
+        using (tape.NoGrad())
+        {
+            var (xv, lq) = flow.SampleWithLogProb(tape, new Rng(seed), count);
+            x = xv.Value.ToArray();
+            logQ = lq.Value.ToArray();
+        }
+
+        int d = flow.Dimension;
+        var evaluator = target.CreateEvaluator();
+        var logW = new double[count];
+        for (int s = 0; s < count; s++)
+        {
+            double lp = evaluator.LogDensity(x.AsSpan(s * d, d));
+            logW[s] = double.IsFinite(lp) && double.IsFinite(logQ[s]) ? lp - logQ[s] : double.NegativeInfinity;
+        }
+
+        double max = logW.Max();
+        double sum = 0, sumSq = 0;
+        foreach (double lw in logW)
+        {
+            double w = Math.Exp(lw - max);
+            sum += w;
+            sumSq += w * w;
+        }
+
+        return sum * sum / (count * sumSq);
+    }
+
+    private static Target[] LoadTargets()
+    {
+        string path = Path.Combine(AppContext.BaseDirectory, "Data", "torch-targets.json");
+        using var doc = JsonDocument.Parse(File.ReadAllText(path));
+        var g = doc.RootElement.GetProperty("gauss100");
+        var l = doc.RootElement.GetProperty("logreg");
+        return
+        [
+            new("banana", Banana.Create().Compile(), 0),
+            new("funnel", Funnel.Create(9).Compile(), 0),
+            new("gauss100", Gaussian(Doubles(g, "mu"), Doubles(g, "q"), Doubles(g, "eigenvalues")), 0),
+            new("logreg", Logistic(Doubles(l, "x"), l.GetProperty("y").EnumerateArray().Select(v => (double)v.GetInt32()).ToArray(), 25), null),
+        ];
+    }
+
+    private static double[] Doubles(JsonElement e, string name) => e.GetProperty(name).EnumerateArray().Select(v => v.GetDouble()).ToArray();
+
+    // N(μ, QΛQᵀ), normalized: log p = −½ (x−μ)ᵀ Q Λ⁻¹ Qᵀ (x−μ) − (d/2) log 2π − ½ Σ log λ
+    private static ILogDensity Gaussian(double[] mu, double[] q, double[] lambda)
+    {
+        int d = mu.Length;
+        var precision = new double[d * d];
+        for (int i = 0; i < d; i++)
+        {
+            for (int j = 0; j < d; j++)
+            {
+                double s = 0;
+                for (int k = 0; k < d; k++)
+                {
+                    s += q[(i * d) + k] * q[(j * d) + k] / lambda[k];
+                }
+
+                precision[(i * d) + j] = s;
+            }
+        }
+
+        var p = new Tensor(precision, Shape.Matrix(d, d));
+        var m = Tensor.FromVector(mu);
+        double constant = (-0.5 * d * Math.Log(2 * Math.PI)) - (0.5 * lambda.Sum(Math.Log));
+        return LogDensity.FromTape(d, x =>
+        {
+            var t = x.Tape;
+            var r = x - t.Constant(m);
+            return (-0.5 * Ops.Dot(r, Ops.MatMul(t.Constant(p), r))) + constant;
+        });
+    }
+
+    // Σ yₙ ηₙ − softplus(ηₙ) − ½|w|² − (d/2) log 2π with η = Xw (no intercept; prior N(0, I))
+    private static ILogDensity Logistic(double[] x, double[] y, int d)
+    {
+        int n = y.Length;
+        var xt = new Tensor(x, Shape.Matrix(n, d));
+        var yt = Tensor.FromVector(y);
+        double constant = -0.5 * d * Math.Log(2 * Math.PI);
+        return LogDensity.FromTape(d, w =>
+        {
+            var t = w.Tape;
+            var eta = Ops.MatMul(t.Constant(xt), w);
+            return Ops.Sum((t.Constant(yt) * eta) - Ops.Softplus(eta)) - (0.5 * Ops.Dot(w, w)) + constant;
+        });
+    }
+}
