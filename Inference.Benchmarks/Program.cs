@@ -7,7 +7,7 @@ namespace Inference.Benchmarks;
 /// <summary>
 /// Runs the BenchmarkDotNet suite: <c>dotnet run -c Release --project Inference.Benchmarks -- --filter '*'</c>;
 /// or the sampler efficiency report: <c>… -- nuts-report [seeds]</c>; or the flow quality comparison with normflows:
-/// <c>… -- flow-report [seeds] [targets] [flows]</c>; or <c>… -- quick</c>, a stopwatch median of the
+/// <c>… -- flow-report [seeds] [targets] [flows]</c>; or VI on the reference posteriors: <c>… -- vi-report [seeds] [posteriors] [flows] [iterations]</c>; or <c>… -- quick</c>, a stopwatch median of the
 /// flow steps for quick comparisons while tuning (BenchmarkDotNet's figures are the ones to report).
 /// </summary>
 public static class Program
@@ -17,6 +17,12 @@ public static class Program
         if (args.Length > 0 && args[0] == "nuts-report")
         {
             NutsReport.Run(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 5);
+            return;
+        }
+
+        if (args.Length > 0 && args[0] == "vi-report")
+        {
+            Flows.VariationalReport.Run(args.Skip(1).ToArray());
             return;
         }
 

@@ -1,3 +1,4 @@
+using Inference.Densities;
 using Inference.Autodiff;
 using Inference.Flows.Bijectors;
 using Inference.Flows.Modules;
@@ -103,6 +104,56 @@ public sealed class FlowDistribution
 
         list.Add(new ElementwiseAffine(dimension));
         return new FlowDistribution(new FlowChain(list));
+    }
+
+    /// <summary>
+    /// Starts this flow at a Laplace approximation N(x̂, Σ) of the target: a mean-field or full-rank Gaussian has
+    /// its own location and scale set (diagonal sds for the mean-field); any other flow gets a trainable
+    /// lower-triangular affine layer x = x̂ + L·h appended (LLᵀ = Σ), so it starts as the Laplace approximation and
+    /// its layers learn the departures from it. Reverse KL with Adam moves a location by about the learning rate
+    /// per step, so a posterior far from the origin or on a very different scale needs this.
+    /// </summary>
+    public FlowDistribution Whiten(LaplaceApproximation laplace)
+    {
+        ArgumentNullException.ThrowIfNull(laplace);
+        int d = Dimension;
+        if (laplace.Mode.Count != d)
+        {
+            throw new ArgumentException($"The approximation has dimension {laplace.Mode.Count}; the flow has {d}.", nameof(laplace));
+        }
+
+        switch (Transform)
+        {
+            case ElementwiseAffine diagonal:
+                for (int i = 0; i < d; i++)
+                {
+                    diagonal.Location.Value[i] = laplace.Mode[i];
+                    diagonal.LogScale.Value[i] = 0.5 * Math.Log(laplace.Covariance[i, i]);
+                }
+
+                return this;
+            case LowerTriangularAffine full:
+                SetTriangular(full, laplace);
+                return this;
+            default:
+                var last = new LowerTriangularAffine(d);
+                SetTriangular(last, laplace);
+                return new FlowDistribution(new FlowChain([Transform, last]));
+        }
+    }
+
+    private static void SetTriangular(LowerTriangularAffine layer, LaplaceApproximation laplace)
+    {
+        int d = layer.Dimension;
+        for (int i = 0; i < d; i++)
+        {
+            layer.Location.Value[i] = laplace.Mode[i];
+            for (int j = 0; j <= i; j++)
+            {
+                double l = laplace.CholeskyFactor[i, j];
+                layer.Raw.Value[(i * d) + j] = i == j ? Math.Log(l) : l;
+            }
+        }
     }
 
     /// <summary>log N(z; 0, I) per row of z [batch, D] (or for one z [D]).</summary>

@@ -6,7 +6,7 @@ namespace Inference.Flows.Bijectors;
 /// The monotone rational-quadratic spline of Durkan et al. (2019, "Neural Spline Flows") on [−B, B] with
 /// linear (identity) tails, applied elementwise. Each coordinate has 3K − 1 raw parameters: K bin widths and K
 /// bin heights (softmax, each at least 10⁻³ of the interval) and K − 1 interior knot derivatives
-/// (10⁻³ + softplus); the derivatives at ±B are 1, so the map is C¹ across the tails.
+/// (10⁻³ + softplus, shifted so that a raw 0 gives 1); the derivatives at ±B are 1, so the map is C¹ across the tails.
 /// </summary>
 /// <remarks>
 /// The bin of each point is looked up on the values and enters the tape as a constant one-hot mask, so the
@@ -17,6 +17,10 @@ internal static class RationalQuadraticSpline
     public const double MinBinWidth = 1e-3;
     public const double MinBinHeight = 1e-3;
     public const double MinDerivative = 1e-3;
+
+    // softplus(0 + offset) + MinDerivative = 1: raw parameters of zero give uniform bins with unit derivatives, the
+    // identity (so a layer whose network starts at zero starts as the identity, as in nflows' init_identity)
+    private static readonly double DerivativeOffset = Math.Log(Math.Exp(1 - MinDerivative) - 1);
 
     /// <summary>Raw parameters per coordinate for <paramref name="bins"/> bins.</summary>
     public static int ParameterCount(int bins) => (3 * bins) - 1;
@@ -53,7 +57,7 @@ internal static class RationalQuadraticSpline
         var yLeft = ((Ops.CumSum(heights) - heights) * (2 * bound)) - bound;
         var binWidth = widths * (2 * bound);
         var binHeight = heights * (2 * bound);
-        var interior = Ops.Softplus(Ops.Slice(raw, 2 * k, k - 1)) + MinDerivative;
+        var interior = Ops.Softplus(Ops.Slice(raw, 2 * k, k - 1) + DerivativeOffset) + MinDerivative;
         var leftEnd = new double[k];
         var rightEnd = new double[k];
         leftEnd[0] = 1;

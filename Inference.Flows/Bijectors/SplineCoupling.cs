@@ -8,8 +8,7 @@ namespace Inference.Flows.Bijectors;
 /// Rational-quadratic neural spline coupling (Durkan et al. 2019): one half of the coordinates passes
 /// unchanged and conditions an MLP that gives each coordinate of the other half a monotone spline on
 /// [−B, B] with K bins and identity tails. The network's last layer starts at zero: uniform bins with unit
-/// derivatives… which is close to, not exactly, the identity (the interior derivatives start at
-/// 10⁻³ + softplus(0) ≈ 0.69).
+/// derivatives, so the layer starts as the identity.
 /// </summary>
 public sealed class SplineCoupling : FlowBijector
 {

@@ -104,6 +104,41 @@ public class FlowConformanceTests
     }
 
     [Theory]
+    [InlineData("affine coupling")]
+    [InlineData("spline coupling")]
+    [InlineData("iaf")]
+    [InlineData("maf")]
+    [InlineData("spline autoregressive (iaf)")]
+    [InlineData("spline autoregressive (maf)")]
+    [InlineData("elementwise affine")]
+    [InlineData("lower-triangular affine")]
+    public void FreshLayers_AreExactlyTheIdentity(string name)
+    {
+        // built as Make does but without the push off the initialization
+        var rng = new Rng(3);
+        FlowBijector flow = name switch
+        {
+            "affine coupling" => new AffineCoupling(5, [16], rng),
+            "spline coupling" => new SplineCoupling(5, [16], rng),
+            "iaf" => new MaskedAffineAutoregressive(5, [16], rng),
+            "maf" => new MaskedAffineAutoregressive(5, [16], rng, AutoregressiveDirection.Masked),
+            "spline autoregressive (iaf)" => new SplineAutoregressive(5, [16], rng),
+            "spline autoregressive (maf)" => new SplineAutoregressive(5, [16], rng, direction: AutoregressiveDirection.Masked),
+            "elementwise affine" => new ElementwiseAffine(5),
+            _ => new LowerTriangularAffine(5),
+        };
+        var x = Input(5, 2);
+        var tape = new Tape();
+        var y = flow.Forward(tape.Constant(x, Shape.Matrix(1, 5)), out var ld);
+        for (int i = 0; i < 5; i++)
+        {
+            Assert.Equal(x[i], y.Value[i], 1e-12);
+        }
+
+        Assert.Equal(0, ld.Value[0], 1e-12);
+    }
+
+    [Theory]
     [MemberData(nameof(Cases))]
     public void RoundTrip_To1e10_AndLogDetsAreOpposite(FlowCase c)
     {
