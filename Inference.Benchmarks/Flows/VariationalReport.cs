@@ -9,8 +9,9 @@ using Inference.Randomness;
 namespace Inference.Benchmarks.Flows;
 
 /// <summary>
-/// `dotnet run -c Release --project Inference.Benchmarks -- vi-report [seeds] [posteriors] [flows] [iterations]`:
-/// reverse-KL fits on the reference posteriors of ../shared/posteriors, each started at the Laplace approximation,
+/// `dotnet run -c Release --project Inference.Benchmarks -- vi-report [seeds=1] [posteriors=a,b] [flows=a,b]
+/// [iterations=2000] [init=laplace|standard] [lr=1e-3] [cosine=true]`: reverse-KL fits on the reference posteriors of
+/// ../shared/posteriors, started at the Laplace approximation (or at the flow's own initialization),
 /// judged against the reference moments: ELBO, PSIS k̂, max |mean − ref|/sd_ref and the range of sd/sd_ref, next
 /// to Stan ADVI's figures from stan.json (median over its runs).
 /// </summary>
@@ -19,12 +20,17 @@ internal static class VariationalReport
     public static void Run(string[] args)
     {
         var inv = CultureInfo.InvariantCulture;
-        int seeds = args.Length > 0 ? int.Parse(args[0], inv) : 1;
-        var posteriors = args.Length > 1 ? args[1].Split(',') : PosteriorCatalog.Names.ToArray();
-        var flows = args.Length > 2 ? args[2].Split(',') : ["meanfield", "fullrank", "realnvp", "iaf", "nsf"];
-        int iterations = args.Length > 3 ? int.Parse(args[3], inv) : 2000;
+        var settings = args.Select(a => a.Split('=', 2)).ToDictionary(a => a[0], a => a.Length > 1 ? a[1] : "");
+        string Get(string key, string fallback) => settings.TryGetValue(key, out var v) ? v : fallback;
+        int seeds = int.Parse(Get("seeds", "1"), inv);
+        var posteriors = settings.TryGetValue("posteriors", out var ps) ? ps.Split(',') : PosteriorCatalog.Names.ToArray();
+        var flows = Get("flows", "meanfield,fullrank,realnvp,iaf,nsf").Split(',');
+        int iterations = int.Parse(Get("iterations", "2000"), inv);
+        bool laplaceInit = Get("init", "laplace") == "laplace";
+        double lr = double.Parse(Get("lr", "1e-3"), inv);
+        bool cosine = Get("cosine", "false") == "true";
         string shared = Shared.Folder();
-        Console.WriteLine($"Reverse KL from the Laplace approximation, batch 256, Adam 1e-3, {iterations} iterations, 10,000 evaluation draws; {seeds} seed(s): worst seed shown");
+        Console.WriteLine(string.Create(inv, $"Reverse KL from {(laplaceInit ? "the Laplace approximation" : "the flow's own initialization")}, batch 256, Adam {lr}{(cosine ? " with cosine decay" : "")}, {iterations} iterations, 10,000 evaluation draws; {seeds} seed(s): worst seed shown"));
         Console.WriteLine("| posterior | flow | ELBO | k̂ | max z(mean) q | max z(mean) PSIS | sd ratio range | ADVI z(mean) mf / fr | ADVI k̂ mf / fr | s |");
         Console.WriteLine("|---|---|---|---|---|---|---|---|---|---|");
         foreach (var name in posteriors)
@@ -41,20 +47,28 @@ internal static class VariationalReport
                 adviK = string.Create(inv, $"{a.GetProperty("meanfield").GetProperty("pareto_k_median").GetDouble():F2} / {a.GetProperty("fullrank").GetProperty("pareto_k_median").GetDouble():F2}");
             }
 
-            var laplace = LaplaceApproximation.Fit(model);
+            var laplace = laplaceInit ? LaplaceApproximation.Fit(model) : null;
             foreach (var flowName in flows)
             {
                 double worstZ = 0, worstPsisZ = 0, worstK = 0, elbo = double.PositiveInfinity, sdMin = double.PositiveInfinity, sdMax = 0, seconds = 0;
                 for (int seed = 0; seed < seeds; seed++)
                 {
                     var rng = new Rng((ulong)(100 + seed));
-                    var flow = (flowName switch
+                    var flow = flowName switch
                     {
                         "meanfield" => FlowDistribution.MeanField(model.Dimension),
                         "fullrank" => FlowDistribution.FullRank(model.Dimension),
                         _ => FlowReport.Create(flowName, model.Dimension, rng),
-                    }).Whiten(laplace);
-                    var fit = VariationalFit.Run(flow, model, new VariationalOptions { Iterations = iterations, EvaluationDraws = 10000, Seed = (ulong)(200 + seed) });
+                    };
+                    flow = laplace is null ? flow : flow.Whiten(laplace);
+                    var fit = VariationalFit.Run(flow, model, new VariationalOptions
+                    {
+                        Iterations = iterations,
+                        LearningRate = lr,
+                        Schedule = cosine ? Inference.Flows.Optimizers.LearningRateSchedule.Cosine(iterations) : null,
+                        EvaluationDraws = 10000,
+                        Seed = (ulong)(200 + seed),
+                    });
                     seconds += fit.Elapsed.TotalSeconds / seeds;
                     elbo = Math.Min(elbo, fit.Elbo);
                     worstK = Math.Max(worstK, fit.ParetoK);

@@ -6,6 +6,7 @@ internal static class Seeds
     public const int OpInputs = 20261122;
     public const int MatMulSizes = 7031;
     public const int Logistic = 424242;
+    public const int Fits = 5150;
 }
 
 /// <summary>Random tensors for tests, from an explicit seed.</summary>
