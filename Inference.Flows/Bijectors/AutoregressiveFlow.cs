@@ -24,12 +24,15 @@ public enum AutoregressiveDirection
 /// An autoregressive flow layer: each coordinate is transformed elementwise by a monotone map whose
 /// parameters come from a <see cref="Made"/> network of the coordinates before it. Subclasses give the
 /// elementwise map (affine, spline); this class handles the two directions. The sequential direction runs the
-/// network D times: after pass k the first k coordinates are exact, so D passes give the exact inverse
-/// (and the result stays differentiable).
+/// network D times: pass k fixes coordinate k from the exact coordinates before it, the later ones are held at 0
+/// (a not-yet-solved coordinate could be extreme, and the masked product would turn its overflow into NaN
+/// everywhere), so D passes give the exact inverse and the result stays differentiable.
 /// </summary>
 public abstract class AutoregressiveFlow : FlowBijector
 {
     private readonly Made _made;
+    private readonly Lock _gate = new();
+    private readonly Dictionary<int, bool[][]> _solvedMasks = [];
 
     /// <summary>Creates the layer with a MADE conditioner of <paramref name="parametersPerDimension"/> outputs per coordinate.</summary>
     protected AutoregressiveFlow(int dimension, IReadOnlyList<int> hidden, int parametersPerDimension, Rng rng, AutoregressiveDirection direction, Activation activation)
@@ -71,6 +74,47 @@ public abstract class AutoregressiveFlow : FlowBijector
     /// <summary>The inverse elementwise map x = τ⁻¹(y; θ), with log|dx/dy| summed per row.</summary>
     protected abstract Var InverseTransform(Var y, Var parameters, out Var logAbsDetJacobian);
 
+    // v = τ(input; θ(v)) (or τ⁻¹) coordinate by coordinate: after pass k coordinates 0…k are exact, the rest 0
+    private Var Solve(Var input, bool inverse, out Var logAbsDetJacobian)
+    {
+        var masks = SolvedMasks(input.Shape[0]);
+        var v = Ops.Where(masks[0], input, 0.0); // coordinate 0 is conditioned on nothing, so its start value is unused
+        logAbsDetJacobian = default;
+        for (int pass = 0; pass < Dimension; pass++)
+        {
+            var parameters = Conditioner(v);
+            var next = inverse ? InverseTransform(input, parameters, out logAbsDetJacobian) : Transform(input, parameters, out logAbsDetJacobian);
+            v = pass == Dimension - 1 ? next : Ops.Where(masks[pass], next, 0.0);
+        }
+
+        return v;
+    }
+
+    // masks[k][row·D + i] = i ≤ k, per batch size (read by Where, never changed)
+    private bool[][] SolvedMasks(int rows)
+    {
+        lock (_gate)
+        {
+            if (!_solvedMasks.TryGetValue(rows, out var masks))
+            {
+                int d = Dimension;
+                masks = new bool[d][];
+                for (int k = 0; k < d; k++)
+                {
+                    masks[k] = new bool[rows * d];
+                    for (int r = 0; r < rows; r++)
+                    {
+                        masks[k].AsSpan((r * d), k + 1).Fill(true);
+                    }
+                }
+
+                _solvedMasks[rows] = masks;
+            }
+
+            return masks;
+        }
+    }
+
     /// <inheritdoc/>
     protected override Var ForwardCore(Var x, out Var logAbsDetJacobian)
     {
@@ -83,11 +127,7 @@ public abstract class AutoregressiveFlow : FlowBijector
         else
         {
             // MAF sampling: y = τ(x; θ(y)), solved coordinate by coordinate
-            y = Transform(input, Conditioner(input), out logAbsDetJacobian);
-            for (int pass = 1; pass < Dimension; pass++)
-            {
-                y = Transform(input, Conditioner(y), out logAbsDetJacobian);
-            }
+            y = Solve(input, inverse: false, out logAbsDetJacobian);
         }
 
         logAbsDetJacobian = CouplingSplit.ScalarIfEvent(logAbsDetJacobian, x);
@@ -106,11 +146,7 @@ public abstract class AutoregressiveFlow : FlowBijector
         else
         {
             // IAF density: y = τ(x; θ(x)), solved coordinate by coordinate
-            x = InverseTransform(input, Conditioner(input), out logAbsDetJacobian);
-            for (int pass = 1; pass < Dimension; pass++)
-            {
-                x = InverseTransform(input, Conditioner(x), out logAbsDetJacobian);
-            }
+            x = Solve(input, inverse: true, out logAbsDetJacobian);
         }
 
         logAbsDetJacobian = CouplingSplit.ScalarIfEvent(logAbsDetJacobian, y);
