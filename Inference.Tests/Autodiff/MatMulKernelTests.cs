@@ -8,6 +8,8 @@ public class MatMulKernelTests
     public static TheoryData<int, int, int> Sizes() => new()
     {
         { 1, 1, 1 }, { 3, 5, 7 }, { 4, 4, 8 }, { 5, 3, 9 }, { 8, 16, 16 }, { 13, 11, 21 }, { 17, 33, 12 }, { 64, 64, 64 }, { 2, 1, 3 },
+        // narrow B (n < 12 with k ≥ 2 vectors): the dot-product path, with row and k tails
+        { 7, 9, 5 }, { 9, 37, 11 }, { 4, 8, 1 }, { 256, 64, 10 },
     };
 
     private static double[] Naive(double[] a, double[] b, int m, int k, int n, bool transposeA)
