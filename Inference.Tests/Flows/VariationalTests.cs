@@ -233,6 +233,39 @@ public class VariationalTests
     }
 
     [Fact]
+    public void ForwardKl_Cancelled_ReturnsTheBestSoFar_AndReportsProgress()
+    {
+        var rng = new Rng(33);
+        var samples = new double[500, 2];
+        for (int i = 0; i < 500; i++)
+        {
+            samples[i, 0] = 3 + rng.Normal();
+            samples[i, 1] = rng.Normal();
+        }
+
+        using var cts = new CancellationTokenSource();
+        var reports = new List<FitProgress>();
+        var progress = new SynchronousProgress<FitProgress>(p =>
+        {
+            reports.Add(p);
+            if (p.Iteration >= 200)
+            {
+                cts.Cancel();
+            }
+        });
+        var fit = DensityEstimation.Fit(FlowDistribution.MeanField(2), samples, new DensityEstimationOptions { Iterations = 5000, EvaluateEvery = 50, LearningRate = 1e-2 }, progress, cts.Token);
+        Assert.False(fit.Completed);
+        Assert.Equal(200, fit.TrainingLogLikelihood.Count); // cancelled when step 200 reported, checked before step 201
+        Assert.Equal([50, 100, 150, 200], reports.Select(r => r.Iteration));
+        Assert.Equal(fit.ValidationLogLikelihood.Max(v => v.LogLikelihood), fit.HeldOutLogLikelihood, 1e-12);
+    }
+
+    private sealed class SynchronousProgress<T>(Action<T> report) : IProgress<T>
+    {
+        public void Report(T value) => report(value);
+    }
+
+    [Fact]
     public void ForwardKl_RejectsBadInput()
     {
         var flow = FlowDistribution.MeanField(2);
