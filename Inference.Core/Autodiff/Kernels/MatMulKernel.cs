@@ -314,6 +314,30 @@ internal static class MatMulKernel
             s31.StoreUnsafe(ref c3, (nuint)(j + W));
         }
 
+        // one more 8-column tile (a narrow C, such as a layer with 10 outputs)
+        if (j + W <= n)
+        {
+            var s0 = accumulate ? Vector512.LoadUnsafe(ref c0, (nuint)j) : Vector512<double>.Zero;
+            var s1 = accumulate ? Vector512.LoadUnsafe(ref c1, (nuint)j) : Vector512<double>.Zero;
+            var s2 = accumulate ? Vector512.LoadUnsafe(ref c2, (nuint)j) : Vector512<double>.Zero;
+            var s3 = accumulate ? Vector512.LoadUnsafe(ref c3, (nuint)j) : Vector512<double>.Zero;
+            int pa = 0;
+            for (int p = 0; p < k; p++, pa += colStrideA)
+            {
+                var b0 = Vector512.LoadUnsafe(ref Unsafe.Add(ref br, (p * n) + j));
+                s0 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref ar, a0 + pa)), b0, s0);
+                s1 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref ar, a1 + pa)), b0, s1);
+                s2 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref ar, a2 + pa)), b0, s2);
+                s3 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref ar, a3 + pa)), b0, s3);
+            }
+
+            s0.StoreUnsafe(ref c0, (nuint)j);
+            s1.StoreUnsafe(ref c1, (nuint)j);
+            s2.StoreUnsafe(ref c2, (nuint)j);
+            s3.StoreUnsafe(ref c3, (nuint)j);
+            j += W;
+        }
+
         return j;
     }
 
