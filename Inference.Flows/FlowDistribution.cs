@@ -45,8 +45,8 @@ public sealed class FlowDistribution
     /// Inverse autoregressive flow (IAF; <see cref="AutoregressiveDirection.Masked"/> gives MAF):
     /// <paramref name="layers"/> affine MADE layers with mixing permutations between them, then a diagonal affine layer.
     /// </summary>
-    public static FlowDistribution MaskedAutoregressive(int dimension, int layers, IReadOnlyList<int> hidden, Rng rng, AutoregressiveDirection direction = AutoregressiveDirection.Inverse, Activation activation = Activation.Relu) =>
-        Stack(dimension, layers, rng, () => new MaskedAffineAutoregressive(dimension, hidden, rng, direction, activation), () => Permutation.Mixing(dimension, rng));
+    public static FlowDistribution MaskedAutoregressive(int dimension, int layers, IReadOnlyList<int> hidden, Rng rng, AutoregressiveDirection direction = AutoregressiveDirection.Inverse, Activation activation = Activation.Relu, AffineScale scale = AffineScale.DoubledSigmoid) =>
+        Stack(dimension, layers, rng, () => new MaskedAffineAutoregressive(dimension, hidden, rng, direction, activation, scale), () => Permutation.Mixing(dimension, rng));
 
     /// <summary>
     /// Neural spline flow (coupling form, as normflows' NSF): <paramref name="layers"/> rational-quadratic spline

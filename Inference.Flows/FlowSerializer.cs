@@ -111,6 +111,7 @@ public static class FlowSerializer
                 WriteInts(w, "hidden", maf.Hidden);
                 w.WriteString("direction", maf.Direction.ToString());
                 w.WriteString("activation", maf.Activation.ToString());
+                w.WriteString("scale", maf.Scale.ToString());
                 break;
             case SplineAutoregressive ars:
                 w.WriteString("type", "spline-autoregressive");
@@ -183,7 +184,7 @@ public static class FlowSerializer
             "permutation" => Checked(() => new Permutation(Ints(e, "index", where)), where),
             "affine-coupling" => Checked(() => new AffineCoupling(d, Ints(e, "hidden", where), rng, Bool(e, "swap", where), Parse<Activation>(e, "activation", where)), where),
             "spline-coupling" => Checked(() => new SplineCoupling(d, Ints(e, "hidden", where), rng, Int(e, "bins", where), Number(e, "tail_bound", where), Bool(e, "swap", where), Parse<Activation>(e, "activation", where)), where),
-            "affine-autoregressive" => Checked(() => new MaskedAffineAutoregressive(d, Ints(e, "hidden", where), rng, Parse<AutoregressiveDirection>(e, "direction", where), Parse<Activation>(e, "activation", where)), where),
+            "affine-autoregressive" => Checked(() => new MaskedAffineAutoregressive(d, Ints(e, "hidden", where), rng, Parse<AutoregressiveDirection>(e, "direction", where), Parse<Activation>(e, "activation", where), Parse<AffineScale>(e, "scale", where)), where),
             "spline-autoregressive" => Checked(() => new SplineAutoregressive(d, Ints(e, "hidden", where), rng, Int(e, "bins", where), Number(e, "tail_bound", where), Parse<AutoregressiveDirection>(e, "direction", where)), where),
             "planar" => new Planar(d, rng),
             "radial" => new Radial(d, rng),

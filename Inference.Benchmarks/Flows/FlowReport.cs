@@ -4,6 +4,7 @@ using System.Text.Json;
 using Inference.Autodiff;
 using Inference.Densities;
 using Inference.Flows;
+using Inference.Flows.Bijectors;
 using Inference.Flows.Variational;
 using Inference.Models;
 using Inference.Randomness;
@@ -70,7 +71,7 @@ internal static class FlowReport
                     ess.Add(ImportanceEssPerN(flow, target.Density, 10000, (ulong)(3000 + seed)));
                 }
 
-                var torch = Torch[(target.Name, flowName)];
+                var torch = Torch[(target.Name, flowName.Split('-')[0])];
                 string kl = target.LogZ is double z ? Format(elbos.Select(e => z - e).ToList(), "F3") : "—";
                 Console.WriteLine(string.Create(inv, $"| {target.Name} | {flowName} | {Format(elbos, "F3")} | {kl} | {Format(ess, "F4")} | {torch.Elbo:F3} | {torch.EssPerN:F4} | {msPerIter:F2} | {skipped} |"));
             }
@@ -91,6 +92,7 @@ internal static class FlowReport
     {
         "realnvp" => FlowDistribution.RealNvp(d, 8, [64, 64], rng),
         "iaf" => FlowDistribution.MaskedAutoregressive(d, 8, [64, 64], rng),
+        "iaf-contracting" => FlowDistribution.MaskedAutoregressive(d, 8, [64, 64], rng, scale: AffineScale.Contracting),
         "nsf" => FlowDistribution.NeuralSpline(d, 8, [64, 64], rng, bins: 8, tailBound: 3),
         _ => throw new ArgumentException($"Unknown flow {name}.", nameof(name)),
     };

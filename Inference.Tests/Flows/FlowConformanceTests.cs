@@ -16,7 +16,7 @@ public class FlowConformanceTests
     private static readonly string[] AnyDimension =
     [
         "elementwise affine", "lower-triangular affine", "permutation", "planar", "radial", "actnorm", "lu linear",
-        "iaf", "maf", "spline autoregressive (iaf)", "spline autoregressive (maf)", "iaf chain", "autoregressive spline chain",
+        "iaf", "maf", "iaf (contracting)", "spline autoregressive (iaf)", "spline autoregressive (maf)", "iaf chain", "autoregressive spline chain",
     ];
 
     private static readonly string[] TwoOrMore = ["affine coupling", "spline coupling", "realnvp chain", "nsf chain"];
@@ -59,6 +59,7 @@ public class FlowConformanceTests
             "lu linear" => LuLinear.WithRandomPermutation(d, rng),
             "iaf" => new MaskedAffineAutoregressive(d, [16, 16], rng, AutoregressiveDirection.Inverse),
             "maf" => new MaskedAffineAutoregressive(d, [16, 16], rng, AutoregressiveDirection.Masked),
+            "iaf (contracting)" => new MaskedAffineAutoregressive(d, [16, 16], rng, scale: AffineScale.Contracting),
             "spline autoregressive (iaf)" => new SplineAutoregressive(d, [16], rng, bins: 5, direction: AutoregressiveDirection.Inverse),
             "spline autoregressive (maf)" => new SplineAutoregressive(d, [16], rng, bins: 5, direction: AutoregressiveDirection.Masked),
             "iaf chain" => FlowDistribution.MaskedAutoregressive(d, 3, [16], rng).Transform,

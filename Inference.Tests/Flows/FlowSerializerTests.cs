@@ -43,6 +43,7 @@ public class FlowSerializerTests
     [Theory]
     [InlineData("iaf chain")]
     [InlineData("maf")]
+    [InlineData("iaf (contracting)")]
     [InlineData("nsf chain")]
     [InlineData("autoregressive spline chain")]
     [InlineData("planar")]
@@ -91,7 +92,7 @@ public class FlowSerializerTests
     [InlineData("{\"format\": \"inference-flow\", \"version\": 1, \"flow\": {\"type\": \"spline\", \"dimension\": 2}}", "unknown layer type")]
     [InlineData("{\"format\": \"inference-flow\", \"version\": 1, \"flow\": {\"type\": \"permutation\", \"dimension\": 3, \"index\": [0, 0, 2]}}", "invalid layer configuration")]
     [InlineData("{\"format\": \"inference-flow\", \"version\": 1, \"flow\": {\"type\": \"actnorm\", \"dimension\": 2, \"parameters\": {}}}", "\"initialized\" is missing")]
-    [InlineData("{\"format\": \"inference-flow\", \"version\": 1, \"flow\": {\"type\": \"affine-autoregressive\", \"dimension\": 2, \"hidden\": [4], \"direction\": \"Sideways\", \"activation\": \"Relu\"}}", "not a known AutoregressiveDirection")]
+    [InlineData("{\"format\": \"inference-flow\", \"version\": 1, \"flow\": {\"type\": \"affine-autoregressive\", \"dimension\": 2, \"hidden\": [4], \"direction\": \"Sideways\", \"activation\": \"Relu\", \"scale\": \"Contracting\"}}", "not a known AutoregressiveDirection")]
     [InlineData("{\"format\": \"inference-flow\", \"version\": 1, \"flow\": {\"type\": \"elementwise-affine\", \"dimension\": 2, \"parameters\": {\"loc\": [0, 0]}}}", "\"log_scale\" is missing")]
     [InlineData("{\"format\": \"inference-flow\", \"version\": 1, \"flow\": {\"type\": \"elementwise-affine\", \"dimension\": 2, \"parameters\": {\"loc\": [0], \"log_scale\": [0, 0]}}}", "has 1 values")]
     public void MalformedFiles_GiveAClearError(string json, string expected)
