@@ -11,13 +11,14 @@ internal static class QuickTiming
     {
         if (args.Length > 0 && args[0] == "loop")
         {
-            // a steady workload for a sampling profiler: dotnet-trace collect -- … quick loop D seconds
+            // a steady workload for a sampling profiler: dotnet-trace collect -- … quick loop D seconds [point]
             var lb = new VariationalBenchmarks { Dimension = int.Parse(args[1], CultureInfo.InvariantCulture) };
             lb.Setup();
             var until = Stopwatch.GetTimestamp() + (long)(double.Parse(args[2], CultureInfo.InvariantCulture) * Stopwatch.Frequency);
+            bool point = args.Length > 3 && args[3] == "point";
             while (Stopwatch.GetTimestamp() < until)
             {
-                lb.TrainingStep();
+                _ = point ? lb.PointGradient() : lb.TrainingStep();
             }
 
             return;

@@ -34,6 +34,30 @@ public class MatMulKernelTests
 
     [Theory]
     [MemberData(nameof(Sizes))]
+    public void GemmTransposedB_MatchesNaive(int m, int k, int n)
+    {
+        // C = A·Bᵀ with B stored [n, k]: compare with the naive product against B's transpose
+        var rng = new Random(Seeds.MatMulSizes + 7 + (m * 1000) + (k * 10) + n);
+        var a = TestData.Uniform(rng, Shape.Vector(m * k), -1, 1).Data;
+        var bStored = TestData.Uniform(rng, Shape.Vector(n * k), -1, 1).Data;
+        var b = new double[k * n];
+        for (int p = 0; p < k; p++)
+        {
+            for (int j = 0; j < n; j++)
+            {
+                b[(p * n) + j] = bStored[(j * k) + p];
+            }
+        }
+
+        var c = new double[m * n];
+        MatMulKernel.GemmTransposedB(a, bStored, c, m, k, n, accumulate: false);
+        AssertClose(Naive(a, b, m, k, n, false), c);
+        MatMulKernel.GemmTransposedB(a, bStored, c, m, k, n, accumulate: true);
+        AssertClose(Naive(a, b, m, k, n, false).Select(v => 2 * v).ToArray(), c);
+    }
+
+    [Theory]
+    [MemberData(nameof(Sizes))]
     public void Gemm_AllPaths_MatchNaive(int m, int k, int n)
     {
         var rng = new Random(Seeds.MatMulSizes + (m * 1000) + (k * 10) + n);

@@ -39,6 +39,9 @@ public static partial class Ops
 
     private sealed class LinearOp : IOp
     {
+        // below this many rows the input gradient skips transposing W
+        private const int SmallBatch = 16;
+
         public static readonly LinearOp Instance = new();
 
         public void Backward(Tape tape, int id, in NodeRecord node)
@@ -51,10 +54,18 @@ public static partial class Ops
             double[]? gb = tape.GFresh(node.In2, out bool freshB);
             if (gx is not null)
             {
-                // dx = g·Wᵀ, with Wᵀ materialized once (W is the small operand)
-                var wt = tape.Scratch(0, k * n);
-                MatMulKernel.Transpose(tape.V(node.In1), wt, k, n);
-                MatMulKernel.Gemm(g, n, 1, wt, gx, m, n, k, accumulate: !freshX);
+                if (m < SmallBatch)
+                {
+                    // dx = g·Wᵀ as dot products of rows of g and rows of W: no transpose for a few rows
+                    MatMulKernel.GemmTransposedB(g, tape.V(node.In1), gx, m, n, k, accumulate: !freshX);
+                }
+                else
+                {
+                    // dx = g·Wᵀ, with Wᵀ materialized once (W is the small operand)
+                    var wt = tape.Scratch(0, k * n);
+                    MatMulKernel.Transpose(tape.V(node.In1), wt, k, n);
+                    MatMulKernel.Gemm(g, n, 1, wt, gx, m, n, k, accumulate: !freshX);
+                }
             }
 
             if (gw is not null)
