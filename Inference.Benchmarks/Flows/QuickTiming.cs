@@ -32,7 +32,8 @@ internal static class QuickTiming
         {
             var b = new VariationalBenchmarks { Dimension = d };
             b.Setup();
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"D = {d}: step {Percentile10(() => b.TrainingStep(), 200) * 1e3:F3} ms, point gradient {Percentile10(() => b.PointGradient(), 2000) * 1e6:F1} µs"));
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"D = {d}: step {Percentile10(() => b.TrainingStep(), 200) * 1e3:F3} ms (one thread {Percentile10(() => b.TrainingStepOneThread(), 200) * 1e3:F3} ms), point gradient {Percentile10(() => b.PointGradient(), 2000) * 1e6:F1} µs"));
+            b.Dispose();
         }
     }
 

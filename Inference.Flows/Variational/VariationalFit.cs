@@ -64,6 +64,12 @@ public sealed record VariationalOptions
     /// <summary>Smallest gain of the smoothed ELBO that counts as an improvement.</summary>
     public double EarlyStoppingTolerance { get; init; } = 1e-3;
 
+    /// <summary>
+    /// Split each batch into two fixed halves computed on two threads (the halves are the same on one thread, so
+    /// the results do not depend on this setting).
+    /// </summary>
+    public bool Parallel { get; init; } = true;
+
     /// <summary>Seed of every random choice of the fit.</summary>
     public ulong Seed { get; init; } = 1;
 
@@ -225,17 +231,13 @@ public static class VariationalFit
         int d = target.Dimension, batch = options.BatchSize;
         var seeds = new SeedSequence(options.Seed);
         var rng = seeds.Stream(0);
-        var evaluator = target.CreateEvaluator();
-        var targetOp = BatchTargetOp(evaluator, batch, d);
-
         if (options.StickingTheLanding && !flow.Transform.HasAnalyticInverse)
         {
             throw new ArgumentException("Sticking the landing needs a flow with an analytic inverse.", nameof(options));
         }
 
-        var stl = options.StickingTheLanding ? new StickingTheLanding(flow, batch) : null;
         var optimizer = new Adam(flow.Parameters(), options.LearningRate, schedule: options.Schedule);
-        var tape = new Tape();
+        using var step = new ReverseKlStep(flow, target, batch, options.ImportanceSamples, options.StickingTheLanding, options.Parallel);
         var noise = new double[batch * d];
         var history = new List<double>(options.Iterations);
         int skipped = 0;
@@ -252,14 +254,9 @@ public static class VariationalFit
                 break;
             }
 
-            tape.Reset();
             rng.Normal(noise);
-            var (x, logQ) = flow.PushForward(tape.Constant(noise, Shape.Matrix(batch, d)));
-            var logP = Ops.Custom(targetOp, Shape.Vector(batch), x);
             double beta = options.AnnealingSteps > 0 ? Math.Min(1, (it + 1.0) / options.AnnealingSteps) : 1;
-            var annealed = beta < 1 ? logP * beta : logP;
-            var elbo = Objective(annealed - logQ, batch, options.ImportanceSamples);
-            double value = beta < 1 ? Objective(logP - logQ, batch, options.ImportanceSamples).Item : elbo.Item;
+            double value = step.Run(noise, beta);
             history.Add(value);
             if (!double.IsFinite(value))
             {
@@ -267,9 +264,6 @@ public static class VariationalFit
                 continue;
             }
 
-            optimizer.ZeroGrad();
-            tape.Backward(stl is null ? -elbo : -stl.Surrogate(x, annealed));
-            flow.Transform.CollectGradients(tape);
             optimizer.ClipGradientNorm(options.GradientClip);
             optimizer.Step();
             if (progress is not null && (it + 1) % reportEvery == 0)
@@ -309,14 +303,14 @@ public static class VariationalFit
     }
 
     // the ELBO (K = 1) or the importance-weighted ELBO: mean over groups of K of log((1/K)·Σ exp(log w))
-    private static Var Objective(Var logW, int batch, int k) =>
+    internal static Var Objective(Var logW, int batch, int k) =>
         k == 1 ? Ops.Mean(logW) : Ops.Mean(Ops.LogSumExp(Ops.Reshape(logW, Shape.Matrix(batch / k, k)), -1)) - Math.Log(k);
 
     /// <summary>
     /// log p̃ of each row of a [batch, d] tape value, as a custom op: the forward pass evaluates the target and its
     /// gradient row by row (any <see cref="ILogDensity"/>, models included); the vector-Jacobian product reuses them.
     /// </summary>
-    private static CustomOp BatchTargetOp(ILogDensityEvaluator evaluator, int batch, int d)
+    internal static CustomOp BatchTargetOp(ILogDensityEvaluator evaluator, int batch, int d)
     {
         var gradients = new double[batch * d];
         return new CustomOp(

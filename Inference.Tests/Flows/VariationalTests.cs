@@ -104,6 +104,19 @@ public class VariationalTests
     }
 
     [Fact]
+    public void TwoThreads_GiveExactlyTheOneThreadResults()
+    {
+        // the batch is split into the same two halves either way, and their gradients are added in one order
+        var model = EightSchools.NonCentered().Compile();
+        var options = new VariationalOptions { Iterations = 200, Seed = 14, EvaluationDraws = 500 };
+        var parallel = VariationalFit.Run(FlowDistribution.RealNvp(model.Dimension, 2, [16], new Rng(15)), model, options);
+        var serial = VariationalFit.Run(FlowDistribution.RealNvp(model.Dimension, 2, [16], new Rng(15)), model, options with { Parallel = false });
+        Assert.Equal(serial.ElboHistory, parallel.ElboHistory);
+        Assert.Equal(serial.Means, parallel.Means);
+        Assert.Equal(serial.Flow.Parameters().SelectMany(p => p.Value.Data), parallel.Flow.Parameters().SelectMany(p => p.Value.Data));
+    }
+
+    [Fact]
     public void Draws_FormATraceThatTheSummaryReads()
     {
         var model = EightSchools.NonCentered().Compile();
