@@ -116,40 +116,23 @@ public abstract class AutoregressiveFlow : FlowBijector
     }
 
     /// <inheritdoc/>
-    protected override Var ForwardCore(Var x, out Var logAbsDetJacobian)
-    {
-        var input = CouplingSplit.AsBatch(x);
-        Var y;
-        if (Direction == AutoregressiveDirection.Inverse)
-        {
-            y = Transform(input, Conditioner(input), out logAbsDetJacobian);
-        }
-        else
-        {
-            // MAF sampling: y = τ(x; θ(y)), solved coordinate by coordinate
-            y = Solve(input, inverse: false, out logAbsDetJacobian);
-        }
-
-        logAbsDetJacobian = CouplingSplit.ScalarIfEvent(logAbsDetJacobian, x);
-        return CouplingSplit.LikeInput(y, x);
-    }
+    protected override Var ForwardCore(Var x, out Var logAbsDetJacobian) => Apply(x, inverse: false, out logAbsDetJacobian);
 
     /// <inheritdoc/>
-    protected override Var InverseCore(Var y, out Var logAbsDetJacobian)
-    {
-        var input = CouplingSplit.AsBatch(y);
-        Var x;
-        if (Direction == AutoregressiveDirection.Masked)
-        {
-            x = InverseTransform(input, Conditioner(input), out logAbsDetJacobian);
-        }
-        else
-        {
-            // IAF density: y = τ(x; θ(x)), solved coordinate by coordinate
-            x = Solve(input, inverse: true, out logAbsDetJacobian);
-        }
+    protected override Var InverseCore(Var y, out Var logAbsDetJacobian) => Apply(y, inverse: true, out logAbsDetJacobian);
 
-        logAbsDetJacobian = CouplingSplit.ScalarIfEvent(logAbsDetJacobian, y);
-        return CouplingSplit.LikeInput(x, y);
+    // one network pass when the conditioner reads this direction's input (IAF forward, MAF inverse); otherwise the
+    // coordinate-by-coordinate solve (MAF sampling: y = τ(x; θ(y)); IAF density: y = τ(x; θ(x)))
+    private Var Apply(Var v, bool inverse, out Var logAbsDetJacobian)
+    {
+        var input = CouplingSplit.AsBatch(v);
+        bool onePass = (Direction == AutoregressiveDirection.Inverse) != inverse;
+        var result = !onePass
+            ? Solve(input, inverse, out logAbsDetJacobian)
+            : inverse
+                ? InverseTransform(input, Conditioner(input), out logAbsDetJacobian)
+                : Transform(input, Conditioner(input), out logAbsDetJacobian);
+        logAbsDetJacobian = CouplingSplit.ScalarIfEvent(logAbsDetJacobian, v);
+        return CouplingSplit.LikeInput(result, v);
     }
 }

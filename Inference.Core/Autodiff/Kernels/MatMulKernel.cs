@@ -31,9 +31,9 @@ internal static class MatMulKernel
             return;
         }
 
-        if (n < NarrowColumns && k >= 2 * Vector<double>.Count && colStrideA == 1 && m >= 4)
+        if (n < NarrowColumns && k >= 2 * Vector<double>.Count && colStrideA == 1 && rowStrideA == k && m >= 4)
         {
-            GemmNarrow(a, rowStrideA, b, c, m, k, n, accumulate);
+            GemmNarrow(a, b, c, m, k, n, accumulate);
             return;
         }
 
@@ -172,79 +172,13 @@ internal static class MatMulKernel
 
     /// <summary>
     /// C (+)= A·B for a narrow B (n &lt; <see cref="NarrowColumns"/>) and A read as stored: Bᵀ is copied once into a
-    /// per-thread buffer, then each C[i, j] is a dot product of A's row i with Bᵀ's row j, four rows of A at a time,
-    /// vectorized along k.
+    /// per-thread buffer, then each C[i, j] is a dot product of A's row i with Bᵀ's row j (<see cref="GemmTransposedB"/>).
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void GemmNarrow(ReadOnlySpan<double> a, int rowStrideA, ReadOnlySpan<double> b, Span<double> c, int m, int k, int n, bool accumulate)
+    private static void GemmNarrow(ReadOnlySpan<double> a, ReadOnlySpan<double> b, Span<double> c, int m, int k, int n, bool accumulate)
     {
         var bt = t_transposed is { } buffer && buffer.Length >= n * k ? buffer : (t_transposed = new double[Math.Max(n * k, 1024)]);
         Transpose(b, bt, k, n);
-        int w = Vector<double>.Count;
-        ref double ar = ref MemoryMarshal.GetReference(a);
-        int i = 0;
-        for (; i + 4 <= m; i += 4)
-        {
-            ref double r0 = ref Unsafe.Add(ref ar, i * rowStrideA);
-            ref double r1 = ref Unsafe.Add(ref r0, rowStrideA);
-            ref double r2 = ref Unsafe.Add(ref r1, rowStrideA);
-            ref double r3 = ref Unsafe.Add(ref r2, rowStrideA);
-            for (int j = 0; j < n; j++)
-            {
-                ref double bj = ref bt[j * k];
-                var s0 = Vector<double>.Zero;
-                var s1 = Vector<double>.Zero;
-                var s2 = Vector<double>.Zero;
-                var s3 = Vector<double>.Zero;
-                int p = 0;
-                for (; p + w <= k; p += w)
-                {
-                    var bv = Vector.LoadUnsafe(ref bj, (nuint)p);
-                    s0 = MulAdd(Vector.LoadUnsafe(ref r0, (nuint)p), bv, s0);
-                    s1 = MulAdd(Vector.LoadUnsafe(ref r1, (nuint)p), bv, s1);
-                    s2 = MulAdd(Vector.LoadUnsafe(ref r2, (nuint)p), bv, s2);
-                    s3 = MulAdd(Vector.LoadUnsafe(ref r3, (nuint)p), bv, s3);
-                }
-
-                double t0 = Vector.Sum(s0), t1 = Vector.Sum(s1), t2 = Vector.Sum(s2), t3 = Vector.Sum(s3);
-                for (; p < k; p++)
-                {
-                    double bv = Unsafe.Add(ref bj, p);
-                    t0 += Unsafe.Add(ref r0, p) * bv;
-                    t1 += Unsafe.Add(ref r1, p) * bv;
-                    t2 += Unsafe.Add(ref r2, p) * bv;
-                    t3 += Unsafe.Add(ref r3, p) * bv;
-                }
-
-                Store(c, (i * n) + j, t0, accumulate);
-                Store(c, ((i + 1) * n) + j, t1, accumulate);
-                Store(c, ((i + 2) * n) + j, t2, accumulate);
-                Store(c, ((i + 3) * n) + j, t3, accumulate);
-            }
-        }
-
-        for (; i < m; i++)
-        {
-            ref double r0 = ref Unsafe.Add(ref ar, i * rowStrideA);
-            for (int j = 0; j < n; j++)
-            {
-                ref double bj = ref bt[j * k];
-                var s0 = Vector<double>.Zero;
-                int p = 0;
-                for (; p + w <= k; p += w)
-                {
-                    s0 = MulAdd(Vector.LoadUnsafe(ref r0, (nuint)p), Vector.LoadUnsafe(ref bj, (nuint)p), s0);
-                }
-
-                double t0 = Vector.Sum(s0);
-                for (; p < k; p++)
-                {
-                    t0 += Unsafe.Add(ref r0, p) * Unsafe.Add(ref bj, p);
-                }
-
-                Store(c, (i * n) + j, t0, accumulate);
-            }
-        }
+        GemmTransposedB(a, bt, c, m, k, n, accumulate);
     }
 
     /// <summary>
