@@ -44,6 +44,8 @@ public sealed class FlowDistribution
     /// <summary>
     /// Inverse autoregressive flow (IAF; <see cref="AutoregressiveDirection.Masked"/> gives MAF):
     /// <paramref name="layers"/> affine MADE layers with mixing permutations between them, then a diagonal affine layer.
+    /// The default scale starts every layer as the identity; <see cref="AffineScale.Contracting"/> builds normflows'
+    /// IAF exactly (contracting layers, randomly initialized output layers).
     /// </summary>
     public static FlowDistribution MaskedAutoregressive(int dimension, int layers, IReadOnlyList<int> hidden, Rng rng, AutoregressiveDirection direction = AutoregressiveDirection.Inverse, Activation activation = Activation.Relu, AffineScale scale = AffineScale.DoubledSigmoid) =>
         Stack(dimension, layers, rng, () => new MaskedAffineAutoregressive(dimension, hidden, rng, direction, activation, scale), () => Permutation.Mixing(dimension, rng));

@@ -34,8 +34,12 @@ public abstract class AutoregressiveFlow : FlowBijector
     private readonly Lock _gate = new();
     private readonly Dictionary<int, bool[][]> _solvedMasks = [];
 
-    /// <summary>Creates the layer with a MADE conditioner of <paramref name="parametersPerDimension"/> outputs per coordinate.</summary>
-    protected AutoregressiveFlow(int dimension, IReadOnlyList<int> hidden, int parametersPerDimension, Rng rng, AutoregressiveDirection direction, Activation activation)
+    /// <summary>
+    /// Creates the layer with a MADE conditioner of <paramref name="parametersPerDimension"/> outputs per coordinate;
+    /// its output layer starts at zero when <paramref name="zeroInitLast"/> (so that the subclass can start as the
+    /// identity), otherwise with PyTorch's default initialization, as in nflows.
+    /// </summary>
+    protected AutoregressiveFlow(int dimension, IReadOnlyList<int> hidden, int parametersPerDimension, Rng rng, AutoregressiveDirection direction, Activation activation, bool zeroInitLast = true)
         : base(dimension)
     {
         ArgumentNullException.ThrowIfNull(hidden);
@@ -46,7 +50,7 @@ public abstract class AutoregressiveFlow : FlowBijector
         }
 
         Direction = direction;
-        _made = RegisterModule("made", new Made(dimension, hidden, parametersPerDimension, rng, activation));
+        _made = RegisterModule("made", new Made(dimension, hidden, parametersPerDimension, rng, activation, zeroInitLast));
     }
 
     /// <summary>Which direction is the single pass.</summary>

@@ -140,6 +140,21 @@ public class FlowConformanceTests
         Assert.Equal(0, ld.Value[0], 1e-12);
     }
 
+    [Fact]
+    public void ContractingIaf_StartsAsNormflowsDoes_RandomOutputLayerAndScaleBelowOne()
+    {
+        // nflows initializes the MADE output layer like any nn.Linear, so σ = sigmoid(h + 2) + 1e-3 varies per row
+        var layer = new MaskedAffineAutoregressive(5, [16], new Rng(3), scale: AffineScale.Contracting);
+        var output = layer.NamedParameters().Single(p => p.Name.EndsWith("layers.1.weight", StringComparison.Ordinal)).Parameter;
+        Assert.Contains(output.Value.Data, w => w != 0);
+        var tape = new Tape();
+        var rows = new double[3 * 5];
+        new Rng(4).Normal(rows);
+        layer.Forward(tape.Constant(rows, Shape.Matrix(3, 5)), out var ld);
+        Assert.All(ld.Value.ToArray(), v => Assert.InRange(v, 5 * Math.Log(1e-3), 5 * Math.Log(1.001)));
+        Assert.NotEqual(ld.Value[0], ld.Value[1]);
+    }
+
     [Theory]
     [MemberData(nameof(Cases))]
     public void RoundTrip_To1e10_AndLogDetsAreOpposite(FlowCase c)
