@@ -24,6 +24,25 @@ internal static class QuickTiming
             return;
         }
 
+        if (args.Length > 0 && args[0] == "gemm")
+        {
+            // dense-layer products of one half-batch (128 rows) of the D = 10 / 100 RealNVP step
+            foreach (var (m, k, n, name) in new[] { (128, 64, 10, "h·W, 10 outputs"), (128, 64, 5, "g·Wᵀ, 5 inputs"), (128, 64, 64, "h·W, 64 outputs"), (128, 50, 64, "x·W, 50 inputs"), (128, 64, 100, "h·W, 100 outputs") })
+            {
+                var a = new double[m * k]; var b = new double[k * n]; var c = new double[m * n];
+                new Randomness.Rng(1).Normal(a); new Randomness.Rng(2).Normal(b);
+                double best = double.MaxValue;
+                for (int rep = 0; rep < 20; rep++)
+                {
+                    best = Math.Min(best, Minimum(() => { Inference.Autodiff.Kernels.MatMulKernel.Gemm(a, k, 1, b, c, m, k, n, false); return 0; }, 200));
+                }
+
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{name} [{m}x{k}]·[{k}x{n}]: {best * 1e6:F2} µs (minimum), {m * k * n / best / 1e9:F1} GMAC/s"));
+            }
+
+            return;
+        }
+
         var mm = new Autodiff.MatMulBenchmarks();
         mm.Setup();
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"matmul 256x64x64: {Percentile10(() => { mm.Blocked(); return 0; }, 5000) * 1e6:F1} µs; Vector<double>.Count {System.Numerics.Vector<double>.Count}, Vector512 accelerated {System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated}"));
@@ -35,6 +54,19 @@ internal static class QuickTiming
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"D = {d}: step {Percentile10(() => b.TrainingStep(), 200) * 1e3:F3} ms (one thread {Percentile10(() => b.TrainingStepOneThread(), 200) * 1e3:F3} ms), point gradient {Percentile10(() => b.PointGradient(), 2000) * 1e6:F1} µs"));
             b.Dispose();
         }
+    }
+
+    private static double Minimum(Func<double> f, int n)
+    {
+        double best = double.MaxValue;
+        for (int i = 0; i < n; i++)
+        {
+            long t0 = Stopwatch.GetTimestamp();
+            f();
+            best = Math.Min(best, Stopwatch.GetElapsedTime(t0).TotalSeconds);
+        }
+
+        return best;
     }
 
     private static double Percentile10(Func<double> f, int n)

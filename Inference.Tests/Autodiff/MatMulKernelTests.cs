@@ -10,6 +10,8 @@ public class MatMulKernelTests
         { 1, 1, 1 }, { 3, 5, 7 }, { 4, 4, 8 }, { 5, 3, 9 }, { 8, 16, 16 }, { 13, 11, 21 }, { 17, 33, 12 }, { 64, 64, 64 }, { 2, 1, 3 },
         // narrow B (n < 12 with k ≥ 2 vectors): the dot-product path, with row and k tails
         { 7, 9, 5 }, { 9, 37, 11 }, { 4, 8, 1 }, { 256, 64, 10 },
+        // 8 < n < 64 and not a multiple of 8 with m ≥ 8 (13×11×21, 17×33×12, 9×37×11, 256×64×10 above): B and C padded
+        { 8, 3, 63 }, { 128, 64, 50 },
     };
 
     private static double[] Naive(double[] a, double[] b, int m, int k, int n, bool transposeA)

@@ -1,3 +1,6 @@
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Numerics.Tensors;
 
 namespace Inference.Autodiff.Kernels;
@@ -8,6 +11,29 @@ namespace Inference.Autodiff.Kernels;
 /// </summary>
 internal static class Elementwise
 {
+    /// <summary>gx (+)= g where x &gt; 0 (else 0): ReLU's backward pass, vectorized.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void ReluBackward(ReadOnlySpan<double> x, ReadOnlySpan<double> g, Span<double> gx, bool accumulate)
+    {
+        int n = g.Length;
+        ref double xr = ref MemoryMarshal.GetReference(x);
+        ref double gr = ref MemoryMarshal.GetReference(g);
+        ref double or = ref MemoryMarshal.GetReference(gx);
+        int i = 0;
+        int w = Vector<double>.Count;
+        for (; i + w <= n; i += w)
+        {
+            var kept = Vector.ConditionalSelect(Vector.GreaterThan(Vector.LoadUnsafe(ref xr, (nuint)i), Vector<double>.Zero), Vector.LoadUnsafe(ref gr, (nuint)i), Vector<double>.Zero);
+            (accumulate ? kept + Vector.LoadUnsafe(ref or, (nuint)i) : kept).StoreUnsafe(ref or, (nuint)i);
+        }
+
+        for (; i < n; i++)
+        {
+            double kept = Unsafe.Add(ref xr, i) > 0 ? Unsafe.Add(ref gr, i) : 0;
+            Unsafe.Add(ref or, i) = accumulate ? Unsafe.Add(ref or, i) + kept : kept;
+        }
+    }
+
     /// <summary>y = log(1 + x), accurate near 0 (Kahan: log(u)·x/(u − 1) with u = 1 + x). <paramref name="u"/> is scratch.</summary>
     public static void Log1p(ReadOnlySpan<double> x, Span<double> y, Span<double> u)
     {

@@ -31,6 +31,12 @@ internal static class MatMulKernel
             return;
         }
 
+        if (Vector512.IsHardwareAccelerated && n > 8 && n % 8 != 0 && n < PaddedColumns && m >= 8)
+        {
+            GemmPadded(a, rowStrideA, colStrideA, b, c, m, k, n, accumulate);
+            return;
+        }
+
         if (n < NarrowColumns && k >= 2 * Vector<double>.Count && colStrideA == 1 && rowStrideA == k && m >= 4)
         {
             GemmNarrow(a, b, c, m, k, n, accumulate);
@@ -169,6 +175,47 @@ internal static class MatMulKernel
 
     [ThreadStatic]
     private static double[]? t_transposed;
+
+    // Between 8 and this many columns, a C whose width is not a multiple of 8 is computed padded to the next multiple
+    // of 8: the scalar tail columns would cost as much as all the 512-bit tiles (a layer with 10 outputs at batch 128:
+    // 13.6 µs unpadded, 8.8 µs padded). Below 8 columns the dot products of GemmNarrow do better.
+    private const int PaddedColumns = 64;
+
+    [ThreadStatic]
+    private static double[]? t_paddedB;
+
+    [ThreadStatic]
+    private static double[]? t_paddedC;
+
+    /// <summary>
+    /// C (+)= A·B with B and C copied into per-thread buffers whose rows are padded with zeros to a multiple of 8
+    /// columns, so that every column is done by the 512-bit tiles; the padding columns are dropped on the way back.
+    /// </summary>
+    private static void GemmPadded(ReadOnlySpan<double> a, int rowStrideA, int colStrideA, ReadOnlySpan<double> b, Span<double> c, int m, int k, int n, bool accumulate)
+    {
+        int np = (n + 7) & ~7;
+        var bp = t_paddedB is { } pb && pb.Length >= k * np ? pb : (t_paddedB = new double[Math.Max(k * np, 4096)]);
+        var cp = t_paddedC is { } pc && pc.Length >= m * np ? pc : (t_paddedC = new double[Math.Max(m * np, 4096)]);
+        for (int p = 0; p < k; p++)
+        {
+            b.Slice(p * n, n).CopyTo(bp.AsSpan(p * np, n));
+            bp.AsSpan((p * np) + n, np - n).Clear();
+        }
+
+        if (accumulate)
+        {
+            for (int i = 0; i < m; i++)
+            {
+                c.Slice(i * n, n).CopyTo(cp.AsSpan(i * np, n));
+            }
+        }
+
+        Gemm(a, rowStrideA, colStrideA, bp.AsSpan(0, k * np), cp.AsSpan(0, m * np), m, k, np, accumulate);
+        for (int i = 0; i < m; i++)
+        {
+            cp.AsSpan(i * np, n).CopyTo(c.Slice(i * n, n));
+        }
+    }
 
     /// <summary>
     /// C (+)= A·B for a narrow B (n &lt; <see cref="NarrowColumns"/>) and A read as stored: Bᵀ is copied once into a

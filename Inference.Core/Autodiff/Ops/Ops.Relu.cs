@@ -17,6 +17,12 @@ public static partial class Ops
             TensorPrimitives.Max(x, 0.0, y);
         }
 
+        protected override bool BackwardFused(ReadOnlySpan<double> x, ReadOnlySpan<double> g, Span<double> gx, bool accumulate)
+        {
+            Elementwise.ReluBackward(x, g, gx, accumulate);
+            return true;
+        }
+
         protected override void Derivative(Tape tape, ReadOnlySpan<double> x, ReadOnlySpan<double> y, Span<double> d, in NodeRecord node)
         {
             for (int i = 0; i < x.Length; i++)

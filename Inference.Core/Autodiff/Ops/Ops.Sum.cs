@@ -83,11 +83,7 @@ public static partial class Ops
                 return;
             }
 
-            if (fresh)
-            {
-                Array.Clear(gx);
-            }
-
+            // a fresh gradient is written, not cleared and added to
             ReadOnlySpan<double> g = tape.G(id)!;
             var (outer, len, inner) = tape.Node(node.In0).Shape.AroundAxis(node.I0);
             double scale = node.S0;
@@ -96,7 +92,14 @@ public static partial class Ops
                 if (inner == 1)
                 {
                     var row = gx.AsSpan(o * len, len);
-                    TensorPrimitives.Add(row, scale * g[o], row);
+                    if (fresh)
+                    {
+                        row.Fill(scale * g[o]);
+                    }
+                    else
+                    {
+                        TensorPrimitives.Add(row, scale * g[o], row);
+                    }
                 }
                 else
                 {
@@ -104,7 +107,14 @@ public static partial class Ops
                     for (int k = 0; k < len; k++)
                     {
                         var row = gx.AsSpan(((o * len) + k) * inner, inner);
-                        TensorPrimitives.MultiplyAdd(gRow, scale, row, row);
+                        if (fresh)
+                        {
+                            TensorPrimitives.Multiply(gRow, scale, row);
+                        }
+                        else
+                        {
+                            TensorPrimitives.MultiplyAdd(gRow, scale, row, row);
+                        }
                     }
                 }
             }

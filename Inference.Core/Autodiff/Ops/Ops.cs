@@ -44,6 +44,12 @@ internal abstract class UnaryOp : IOp
     /// <summary>Writes dy/dx elementwise into <paramref name="d"/>.</summary>
     protected abstract void Derivative(Tape tape, ReadOnlySpan<double> x, ReadOnlySpan<double> y, Span<double> d, in NodeRecord node);
 
+    /// <summary>
+    /// gx (+)= g·dy/dx in one pass, for ops whose derivative folds into the product (ReLU); returns false to use
+    /// <see cref="Derivative"/> and a multiply instead.
+    /// </summary>
+    protected virtual bool BackwardFused(ReadOnlySpan<double> x, ReadOnlySpan<double> g, Span<double> gx, bool accumulate) => false;
+
     public void Backward(Tape tape, int id, in NodeRecord node)
     {
         double[]? gx = tape.GFresh(node.In0, out bool fresh);
@@ -53,6 +59,11 @@ internal abstract class UnaryOp : IOp
         }
 
         var g = tape.G(id)!;
+        if (BackwardFused(tape.V(node.In0), g, gx, accumulate: !fresh))
+        {
+            return;
+        }
+
         if (fresh)
         {
             Derivative(tape, tape.V(node.In0), tape.V(id), gx, in node);
