@@ -11,14 +11,14 @@ internal static class QuickTiming
     {
         if (args.Length > 0 && args[0] == "loop")
         {
-            // a steady workload for a sampling profiler: dotnet-trace collect -- … quick loop D seconds [point]
+            // a steady workload for a sampling profiler: dotnet-trace collect -- … quick loop D seconds [step|serial|point]
             var lb = new VariationalBenchmarks { Dimension = int.Parse(args[1], CultureInfo.InvariantCulture) };
             lb.Setup();
             var until = Stopwatch.GetTimestamp() + (long)(double.Parse(args[2], CultureInfo.InvariantCulture) * Stopwatch.Frequency);
-            bool point = args.Length > 3 && args[3] == "point";
+            string mode = args.Length > 3 ? args[3] : "step";
             while (Stopwatch.GetTimestamp() < until)
             {
-                _ = point ? lb.PointGradient() : lb.TrainingStep();
+                _ = mode switch { "point" => lb.PointGradient(), "serial" => lb.TrainingStepOneThread(), _ => lb.TrainingStep() };
             }
 
             return;
@@ -31,13 +31,15 @@ internal static class QuickTiming
             {
                 var a = new double[m * k]; var b = new double[k * n]; var c = new double[m * n];
                 new Randomness.Rng(1).Normal(a); new Randomness.Rng(2).Normal(b);
-                double best = double.MaxValue;
+                double best = double.MaxValue, bestT = double.MaxValue;
+                var ct = new double[k * n];
                 for (int rep = 0; rep < 20; rep++)
                 {
                     best = Math.Min(best, Minimum(() => { Inference.Autodiff.Kernels.MatMulKernel.Gemm(a, k, 1, b, c, m, k, n, false); return 0; }, 200));
+                    bestT = Math.Min(bestT, Minimum(() => { Inference.Autodiff.Kernels.MatMulKernel.Gemm(a, 1, k, c, ct, k, m, n, false); return 0; }, 200));
                 }
 
-                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{name} [{m}x{k}]·[{k}x{n}]: {best * 1e6:F2} µs (minimum), {m * k * n / best / 1e9:F1} GMAC/s"));
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{name} [{m}x{k}]·[{k}x{n}]: {best * 1e6:F2} µs (minimum), {m * k * n / best / 1e9:F1} GMAC/s; its weight gradient [{k}x{m}]·[{m}x{n}]: {bestT * 1e6:F2} µs, {m * k * n / bestT / 1e9:F1} GMAC/s"));
             }
 
             return;

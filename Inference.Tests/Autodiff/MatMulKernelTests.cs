@@ -12,6 +12,8 @@ public class MatMulKernelTests
         { 7, 9, 5 }, { 9, 37, 11 }, { 4, 8, 1 }, { 256, 64, 10 },
         // 8 < n < 64 and not a multiple of 8 with m ≥ 8 (13×11×21, 17×33×12, 9×37×11, 256×64×10 above): B and C padded
         { 8, 3, 63 }, { 128, 64, 50 },
+        // B larger than twice the L1 budget (k·n ≥ 8192): k taken in slabs that continue the sums in C
+        { 6, 130, 64 }, { 9, 1100, 8 }, { 64, 128, 100 },
     };
 
     private static double[] Naive(double[] a, double[] b, int m, int k, int n, bool transposeA)
@@ -86,6 +88,31 @@ public class MatMulKernelTests
         }
 
         AssertClose(expected, acc);
+    }
+
+    [Fact]
+    public void Gemm_InSlabs_GivesTheBitsOfOneFusedMultiplyAddChain()
+    {
+        // 6×130·130×64: B is over twice the L1 budget, so k is split; every entry must still be the FMA chain p = 0…k−1
+        const int m = 6, k = 130, n = 64;
+        var rng = new Random(Seeds.MatMulSizes + 99);
+        var a = TestData.Uniform(rng, Shape.Vector(m * k), -1, 1).Data;
+        var b = TestData.Uniform(rng, Shape.Vector(k * n), -1, 1).Data;
+        var c = new double[m * n];
+        MatMulKernel.Gemm(a, k, 1, b, c, m, k, n, accumulate: false);
+        for (int i = 0; i < m; i++)
+        {
+            for (int j = 0; j < n; j++)
+            {
+                double s = 0;
+                for (int p = 0; p < k; p++)
+                {
+                    s = Math.FusedMultiplyAdd(a[(i * k) + p], b[(p * n) + j], s);
+                }
+
+                Assert.Equal(s, c[(i * n) + j]);
+            }
+        }
     }
 
     [Theory]
