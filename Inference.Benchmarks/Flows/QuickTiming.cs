@@ -24,6 +24,31 @@ internal static class QuickTiming
             return;
         }
 
+        if (args.Length > 0 && args[0] == "nodes")
+        {
+            int d = int.Parse(args[1], CultureInfo.InvariantCulture);
+            var flow = Inference.Flows.FlowDistribution.RealNvp(d, 8, [64, 64], new Randomness.Rng(1));
+            var tape = new Inference.Autodiff.Tape();
+            var noise = new double[128 * d];
+            var (x, logQ) = flow.PushForward(tape.Constant(noise, Inference.Autodiff.Shape.Matrix(128, d)));
+            var total = Inference.Autodiff.Ops.Sum(logQ) + Inference.Autodiff.Ops.Sum(Inference.Autodiff.Ops.Square(x));
+            tape.Backward(total);
+            var counts = new Dictionary<string, (int Count, long Elements)>();
+            for (int i = 0; i < tape.Count; i++)
+            {
+                ref var node = ref tape.Node(i);
+                string key = (node.Op?.GetType().Name ?? "leaf") + " " + node.Shape;
+                counts[key] = counts.TryGetValue(key, out var v) ? (v.Count + 1, v.Elements + node.Shape.Length) : (1, node.Shape.Length);
+            }
+
+            foreach (var (key, v) in counts.OrderByDescending(kv => kv.Value.Elements))
+            {
+                Console.WriteLine($"{v.Count,4} × {key}");
+            }
+
+            return;
+        }
+
         if (args.Length > 0 && args[0] == "gemm")
         {
             // dense-layer products of one half-batch (128 rows) of the D = 10 / 100 RealNVP step

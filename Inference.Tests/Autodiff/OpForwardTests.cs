@@ -163,6 +163,29 @@ public class OpForwardTests
     }
 
     [Fact]
+    public void Broadcasting_ShortRowsOverABatch_MatchLoopsForEveryKind()
+    {
+        // rows shorter than 16 take the plain-loop path; a [5] vector stretched over [2, 3, 5]
+        var rng = new Random(10);
+        var a = TestData.Uniform(rng, Shape.Of(2, 3, 5), 0.5, 2);
+        var b = TestData.Uniform(rng, Shape.Vector(5), 0.5, 2);
+        var tape = new Tape();
+        var (ta, tb) = (tape.Constant(a), tape.Constant(b));
+        var cases = new (Var Y, Func<double, double, double> F)[]
+        {
+            (ta + tb, (x, y) => x + y), (tb - ta, (x, y) => y - x), (ta * tb, (x, y) => x * y), (tb / ta, (x, y) => y / x), (Ops.Pow(ta, tb), Math.Pow),
+        };
+        foreach (var (y, f) in cases)
+        {
+            Assert.Equal(Shape.Of(2, 3, 5), y.Shape);
+            for (int i = 0; i < 30; i++)
+            {
+                Assert.Equal(f(a[i], b[i % 5]), y.Value[i], 1e-15);
+            }
+        }
+    }
+
+    [Fact]
     public void GatherScatterConcatSlice_MoveTheRightElements()
     {
         var tape = new Tape();

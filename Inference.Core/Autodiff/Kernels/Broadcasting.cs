@@ -67,6 +67,12 @@ internal static class Broadcasting
         var (a0, a1, a2) = sa.Padded;
         var (b0, b1, b2) = sb.Padded;
         var (o0, o1, o2) = sy.Padded;
+        if (o2 < ShortRow && a2 == o2 && b2 == o2)
+        {
+            ShortRows(kind, a, sa, b, sb, y, sy);
+            return;
+        }
+
         for (int i0 = 0; i0 < o0; i0++)
         {
             for (int i1 = 0; i1 < o1; i1++)
@@ -110,6 +116,25 @@ internal static class Broadcasting
 
         var (g0, g1, g2) = sg.Padded;
         var (o0, o1, o2) = sy.Padded;
+        if (o2 < ShortRow && g2 == o2)
+        {
+            // short rows (a per-coordinate vector over a batch of a few coordinates): plain loops, no call per row
+            for (int i0 = 0; i0 < o0; i0++)
+            {
+                for (int i1 = 0; i1 < o1; i1++)
+                {
+                    int go = (((g0 == 1 ? 0 : i0) * g1) + (g1 == 1 ? 0 : i1)) * g2;
+                    int co = ((i0 * o1) + i1) * o2;
+                    for (int j = 0; j < o2; j++)
+                    {
+                        grad[go + j] += contribution[co + j];
+                    }
+                }
+            }
+
+            return;
+        }
+
         for (int i0 = 0; i0 < o0; i0++)
         {
             for (int i1 = 0; i1 < o1; i1++)
@@ -124,6 +149,64 @@ internal static class Broadcasting
                 else
                 {
                     grad[go] += TensorPrimitives.Sum(cRow);
+                }
+            }
+        }
+    }
+
+    // Rows shorter than this are done in plain loops: a TensorPrimitives call per row of 5 costs more than the row.
+    private const int ShortRow = 16;
+
+    // y = a ∘ b over rows shorter than ShortRow, both operands full along the inner axis (one stretched over rows)
+    private static void ShortRows(BinaryKind kind, ReadOnlySpan<double> a, Shape sa, ReadOnlySpan<double> b, Shape sb, Span<double> y, Shape sy)
+    {
+        var (a0, a1, _) = sa.Padded;
+        var (b0, b1, _) = sb.Padded;
+        var (o0, o1, o2) = sy.Padded;
+        for (int i0 = 0; i0 < o0; i0++)
+        {
+            for (int i1 = 0; i1 < o1; i1++)
+            {
+                var ar = a.Slice((((a0 == 1 ? 0 : i0) * a1) + (a1 == 1 ? 0 : i1)) * o2, o2);
+                var br = b.Slice((((b0 == 1 ? 0 : i0) * b1) + (b1 == 1 ? 0 : i1)) * o2, o2);
+                var yr = y.Slice(((i0 * o1) + i1) * o2, o2);
+                switch (kind)
+                {
+                    case BinaryKind.Add:
+                        for (int j = 0; j < yr.Length; j++)
+                        {
+                            yr[j] = ar[j] + br[j];
+                        }
+
+                        break;
+                    case BinaryKind.Subtract:
+                        for (int j = 0; j < yr.Length; j++)
+                        {
+                            yr[j] = ar[j] - br[j];
+                        }
+
+                        break;
+                    case BinaryKind.Multiply:
+                        for (int j = 0; j < yr.Length; j++)
+                        {
+                            yr[j] = ar[j] * br[j];
+                        }
+
+                        break;
+                    case BinaryKind.Divide:
+                        for (int j = 0; j < yr.Length; j++)
+                        {
+                            yr[j] = ar[j] / br[j];
+                        }
+
+                        break;
+                    default:
+                        for (int j = 0; j < yr.Length; j++)
+                        {
+                            yr[j] = Math.Pow(ar[j], br[j]);
+                        }
+
+                        break;
                 }
             }
         }
