@@ -169,11 +169,12 @@ internal static class FlowReport
         var p = new Tensor(precision, Shape.Matrix(d, d));
         var m = Tensor.FromVector(mu);
         double constant = (-0.5 * d * Math.Log(2 * Math.PI)) - (0.5 * lambda.Sum(Math.Log));
-        return LogDensity.FromTape(d, x =>
+        // batched over draws, as normflows' target: rows of X [n, d]
+        return LogDensity.FromBatchedTape(d, x =>
         {
             var t = x.Tape;
             var r = x - t.Constant(m);
-            return (-0.5 * Ops.Dot(r, Ops.MatMul(t.Constant(p), r))) + constant;
+            return (-0.5 * Ops.Sum(Ops.MatMul(r, t.Constant(p)) * r, -1)) + constant;
         });
     }
 
@@ -181,14 +182,24 @@ internal static class FlowReport
     private static ILogDensity Logistic(double[] x, double[] y, int d)
     {
         int n = y.Length;
-        var xt = new Tensor(x, Shape.Matrix(n, d));
+        var xt = new double[d * n];
+        for (int i = 0; i < n; i++)
+        {
+            for (int j = 0; j < d; j++)
+            {
+                xt[(j * n) + i] = x[(i * d) + j];
+            }
+        }
+
+        var xtt = new Tensor(xt, Shape.Matrix(d, n));
         var yt = Tensor.FromVector(y);
         double constant = -0.5 * d * Math.Log(2 * Math.PI);
-        return LogDensity.FromTape(d, w =>
+        // batched over draws W [m, d]: η = W·Xᵀ [m, N]
+        return LogDensity.FromBatchedTape(d, w =>
         {
             var t = w.Tape;
-            var eta = Ops.MatMul(t.Constant(xt), w);
-            return Ops.Sum((t.Constant(yt) * eta) - Ops.Softplus(eta)) - (0.5 * Ops.Dot(w, w)) + constant;
+            var eta = Ops.MatMul(w, t.Constant(xtt));
+            return Ops.Sum((t.Constant(yt) * eta) - Ops.Softplus(eta), -1) - (0.5 * Ops.Sum(Ops.Square(w), -1)) + constant;
         });
     }
 }

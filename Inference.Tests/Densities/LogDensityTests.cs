@@ -15,7 +15,7 @@ public class LogDensityTests
         return Banana(x);
     }
 
-    public static TheoryData<string> Sources() => ["tape", "delegates", "model"];
+    public static TheoryData<string> Sources() => ["tape", "batched tape", "delegates", "model"];
 
     private static ILogDensity Make(string source) => source switch
     {
@@ -24,6 +24,12 @@ public class LogDensityTests
             var x0 = Ops.Slice(x, 0, 1);
             var x1 = Ops.Slice(x, 1, 1);
             return Ops.Sum((-0.05 * Ops.Square(x0 - 1.0)) - (5.0 * Ops.Square(x1 - Ops.Square(x0))));
+        }),
+        "batched tape" => LogDensity.FromBatchedTape(2, x =>
+        {
+            var x0 = Ops.Slice(x, 0, 1);
+            var x1 = Ops.Slice(x, 1, 1);
+            return Ops.Sum((-0.05 * Ops.Square(x0 - 1.0)) - (5.0 * Ops.Square(x1 - Ops.Square(x0))), -1);
         }),
         "delegates" => LogDensity.FromDelegates(2, Banana, BananaGradient),
         _ => Rosenbrock.Create().Compile(),
@@ -54,6 +60,25 @@ public class LogDensityTests
 
         Assert.Equal("points", Assert.Throws<ArgumentException>(() => ev.LogDensityAndGradientBatch(new double[5], new double[2], new double[5])).ParamName);
         Assert.Equal("values", Assert.Throws<ArgumentException>(() => ev.LogDensityAndGradientBatch(new double[4], new double[3], new double[4])).ParamName);
+    }
+
+    [Fact]
+    public void BatchedTape_SinglePointGradient_AndAWrongResultShapeIsReported()
+    {
+        var ev = Make("batched tape").CreateEvaluator();
+        var g = new double[2];
+        var expected = new double[2];
+        double[] x = [0.4, 1.1];
+        Assert.Equal(BananaGradient(x, expected), ev.LogDensityAndGradient(x, g), 1e-12);
+        Assert.Equal(expected[0], g[0], 1e-12);
+        Assert.Equal(expected[1], g[1], 1e-12);
+
+        // a function that sums over the batch instead of per row
+        var wrong = LogDensity.FromBatchedTape(2, v => Ops.Sum(Ops.Square(v))).CreateEvaluator();
+        var error = Assert.Throws<InvalidOperationException>(() => wrong.LogDensityAndGradientBatch(new double[6], new double[3], new double[6]));
+        Assert.Contains("one value per row", error.Message, StringComparison.Ordinal);
+        Assert.Equal("batchFunction", Assert.Throws<ArgumentNullException>(() => LogDensity.FromBatchedTape(2, null!)).ParamName);
+        Assert.Equal("x", Assert.Throws<ArgumentException>(() => ev.LogDensity(new double[3])).ParamName);
     }
 
     [Fact]
