@@ -76,94 +76,29 @@ internal static class MatMulKernel
         ref double br = ref MemoryMarshal.GetReference(b);
         ref double cr = ref MemoryMarshal.GetReference(c);
         int i = 0;
+        if (Vector512.IsHardwareAccelerated)
+        {
+            // 8-row strips: twice the accumulators of a 4-row strip, so each row of B is loaded half as often (10–20%
+            // faster than 4-row strips on the 128-row products of a VI step, measured interleaved)
+            for (; i + 8 <= m; i += 8)
+            {
+                int a0 = i * rowStrideA;
+                ref double c0 = ref Unsafe.Add(ref cr, i * n);
+                int j = Gemm512Block8(ref ar, a0, rowStrideA, colStrideA, ref br, ref c0, n, k, accumulate);
+                if (j < n)
+                {
+                    Strip4(ref ar, a0, rowStrideA, colStrideA, ref br, ref c0, n, k, accumulate, j);
+                    Strip4(ref ar, a0 + (4 * rowStrideA), rowStrideA, colStrideA, ref br, ref Unsafe.Add(ref c0, 4 * n), n, k, accumulate, j);
+                }
+            }
+        }
+
         for (; i + 4 <= m; i += 4)
         {
-            int a0 = i * rowStrideA, a1 = a0 + rowStrideA, a2 = a1 + rowStrideA, a3 = a2 + rowStrideA;
+            int a0 = i * rowStrideA;
             ref double c0 = ref Unsafe.Add(ref cr, i * n);
-            ref double c1 = ref Unsafe.Add(ref c0, n);
-            ref double c2 = ref Unsafe.Add(ref c1, n);
-            ref double c3 = ref Unsafe.Add(ref c2, n);
             int j = Vector512.IsHardwareAccelerated ? Gemm512Block(ref ar, a0, rowStrideA, colStrideA, ref br, ref c0, n, k, accumulate) : 0;
-            for (; j + (2 * w) <= n; j += 2 * w)
-            {
-                var s00 = accumulate ? Vector.LoadUnsafe(ref c0, (nuint)j) : Vector<double>.Zero;
-                var s01 = accumulate ? Vector.LoadUnsafe(ref c0, (nuint)(j + w)) : Vector<double>.Zero;
-                var s10 = accumulate ? Vector.LoadUnsafe(ref c1, (nuint)j) : Vector<double>.Zero;
-                var s11 = accumulate ? Vector.LoadUnsafe(ref c1, (nuint)(j + w)) : Vector<double>.Zero;
-                var s20 = accumulate ? Vector.LoadUnsafe(ref c2, (nuint)j) : Vector<double>.Zero;
-                var s21 = accumulate ? Vector.LoadUnsafe(ref c2, (nuint)(j + w)) : Vector<double>.Zero;
-                var s30 = accumulate ? Vector.LoadUnsafe(ref c3, (nuint)j) : Vector<double>.Zero;
-                var s31 = accumulate ? Vector.LoadUnsafe(ref c3, (nuint)(j + w)) : Vector<double>.Zero;
-                int pa = 0;
-                for (int p = 0; p < k; p++, pa += colStrideA)
-                {
-                    ref double bp = ref Unsafe.Add(ref br, (p * n) + j);
-                    var b0 = Vector.LoadUnsafe(ref bp);
-                    var b1 = Vector.LoadUnsafe(ref bp, (nuint)w);
-                    var x0 = new Vector<double>(Unsafe.Add(ref ar, a0 + pa));
-                    var x1 = new Vector<double>(Unsafe.Add(ref ar, a1 + pa));
-                    var x2 = new Vector<double>(Unsafe.Add(ref ar, a2 + pa));
-                    var x3 = new Vector<double>(Unsafe.Add(ref ar, a3 + pa));
-                    s00 = MulAdd(x0, b0, s00);
-                    s01 = MulAdd(x0, b1, s01);
-                    s10 = MulAdd(x1, b0, s10);
-                    s11 = MulAdd(x1, b1, s11);
-                    s20 = MulAdd(x2, b0, s20);
-                    s21 = MulAdd(x2, b1, s21);
-                    s30 = MulAdd(x3, b0, s30);
-                    s31 = MulAdd(x3, b1, s31);
-                }
-
-                s00.StoreUnsafe(ref c0, (nuint)j);
-                s01.StoreUnsafe(ref c0, (nuint)(j + w));
-                s10.StoreUnsafe(ref c1, (nuint)j);
-                s11.StoreUnsafe(ref c1, (nuint)(j + w));
-                s20.StoreUnsafe(ref c2, (nuint)j);
-                s21.StoreUnsafe(ref c2, (nuint)(j + w));
-                s30.StoreUnsafe(ref c3, (nuint)j);
-                s31.StoreUnsafe(ref c3, (nuint)(j + w));
-            }
-
-            for (; j + w <= n; j += w)
-            {
-                var s0 = accumulate ? Vector.LoadUnsafe(ref c0, (nuint)j) : Vector<double>.Zero;
-                var s1 = accumulate ? Vector.LoadUnsafe(ref c1, (nuint)j) : Vector<double>.Zero;
-                var s2 = accumulate ? Vector.LoadUnsafe(ref c2, (nuint)j) : Vector<double>.Zero;
-                var s3 = accumulate ? Vector.LoadUnsafe(ref c3, (nuint)j) : Vector<double>.Zero;
-                int pa = 0;
-                for (int p = 0; p < k; p++, pa += colStrideA)
-                {
-                    var b0 = Vector.LoadUnsafe(ref Unsafe.Add(ref br, (p * n) + j));
-                    s0 = MulAdd(new Vector<double>(Unsafe.Add(ref ar, a0 + pa)), b0, s0);
-                    s1 = MulAdd(new Vector<double>(Unsafe.Add(ref ar, a1 + pa)), b0, s1);
-                    s2 = MulAdd(new Vector<double>(Unsafe.Add(ref ar, a2 + pa)), b0, s2);
-                    s3 = MulAdd(new Vector<double>(Unsafe.Add(ref ar, a3 + pa)), b0, s3);
-                }
-
-                s0.StoreUnsafe(ref c0, (nuint)j);
-                s1.StoreUnsafe(ref c1, (nuint)j);
-                s2.StoreUnsafe(ref c2, (nuint)j);
-                s3.StoreUnsafe(ref c3, (nuint)j);
-            }
-
-            for (; j < n; j++)
-            {
-                double t0 = accumulate ? Unsafe.Add(ref c0, j) : 0, t1 = accumulate ? Unsafe.Add(ref c1, j) : 0, t2 = accumulate ? Unsafe.Add(ref c2, j) : 0, t3 = accumulate ? Unsafe.Add(ref c3, j) : 0;
-                int pa = 0;
-                for (int p = 0; p < k; p++, pa += colStrideA)
-                {
-                    double bv = Unsafe.Add(ref br, (p * n) + j);
-                    t0 += Unsafe.Add(ref ar, a0 + pa) * bv;
-                    t1 += Unsafe.Add(ref ar, a1 + pa) * bv;
-                    t2 += Unsafe.Add(ref ar, a2 + pa) * bv;
-                    t3 += Unsafe.Add(ref ar, a3 + pa) * bv;
-                }
-
-                Unsafe.Add(ref c0, j) = t0;
-                Unsafe.Add(ref c1, j) = t1;
-                Unsafe.Add(ref c2, j) = t2;
-                Unsafe.Add(ref c3, j) = t3;
-            }
+            Strip4(ref ar, a0, rowStrideA, colStrideA, ref br, ref c0, n, k, accumulate, j);
         }
 
         for (; i < m; i++)
@@ -194,6 +129,97 @@ internal static class MatMulKernel
 
                 Unsafe.Add(ref c0, j) = t0;
             }
+        }
+    }
+
+    /// <summary>Columns <paramref name="j"/>… of a 4-row strip of C in <see cref="Vector{T}"/> tiles, then scalar.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Strip4(ref double ar, int a0, int rowStrideA, int colStrideA, ref double br, ref double c0, int n, int k, bool accumulate, int j)
+    {
+        int w = Vector<double>.Count;
+        int a1 = a0 + rowStrideA, a2 = a1 + rowStrideA, a3 = a2 + rowStrideA;
+        ref double c1 = ref Unsafe.Add(ref c0, n);
+        ref double c2 = ref Unsafe.Add(ref c1, n);
+        ref double c3 = ref Unsafe.Add(ref c2, n);
+        for (; j + (2 * w) <= n; j += 2 * w)
+        {
+            var s00 = accumulate ? Vector.LoadUnsafe(ref c0, (nuint)j) : Vector<double>.Zero;
+            var s01 = accumulate ? Vector.LoadUnsafe(ref c0, (nuint)(j + w)) : Vector<double>.Zero;
+            var s10 = accumulate ? Vector.LoadUnsafe(ref c1, (nuint)j) : Vector<double>.Zero;
+            var s11 = accumulate ? Vector.LoadUnsafe(ref c1, (nuint)(j + w)) : Vector<double>.Zero;
+            var s20 = accumulate ? Vector.LoadUnsafe(ref c2, (nuint)j) : Vector<double>.Zero;
+            var s21 = accumulate ? Vector.LoadUnsafe(ref c2, (nuint)(j + w)) : Vector<double>.Zero;
+            var s30 = accumulate ? Vector.LoadUnsafe(ref c3, (nuint)j) : Vector<double>.Zero;
+            var s31 = accumulate ? Vector.LoadUnsafe(ref c3, (nuint)(j + w)) : Vector<double>.Zero;
+            int pa = 0;
+            for (int p = 0; p < k; p++, pa += colStrideA)
+            {
+                ref double bp = ref Unsafe.Add(ref br, (p * n) + j);
+                var b0 = Vector.LoadUnsafe(ref bp);
+                var b1 = Vector.LoadUnsafe(ref bp, (nuint)w);
+                var x0 = new Vector<double>(Unsafe.Add(ref ar, a0 + pa));
+                var x1 = new Vector<double>(Unsafe.Add(ref ar, a1 + pa));
+                var x2 = new Vector<double>(Unsafe.Add(ref ar, a2 + pa));
+                var x3 = new Vector<double>(Unsafe.Add(ref ar, a3 + pa));
+                s00 = MulAdd(x0, b0, s00);
+                s01 = MulAdd(x0, b1, s01);
+                s10 = MulAdd(x1, b0, s10);
+                s11 = MulAdd(x1, b1, s11);
+                s20 = MulAdd(x2, b0, s20);
+                s21 = MulAdd(x2, b1, s21);
+                s30 = MulAdd(x3, b0, s30);
+                s31 = MulAdd(x3, b1, s31);
+            }
+
+            s00.StoreUnsafe(ref c0, (nuint)j);
+            s01.StoreUnsafe(ref c0, (nuint)(j + w));
+            s10.StoreUnsafe(ref c1, (nuint)j);
+            s11.StoreUnsafe(ref c1, (nuint)(j + w));
+            s20.StoreUnsafe(ref c2, (nuint)j);
+            s21.StoreUnsafe(ref c2, (nuint)(j + w));
+            s30.StoreUnsafe(ref c3, (nuint)j);
+            s31.StoreUnsafe(ref c3, (nuint)(j + w));
+        }
+
+        for (; j + w <= n; j += w)
+        {
+            var s0 = accumulate ? Vector.LoadUnsafe(ref c0, (nuint)j) : Vector<double>.Zero;
+            var s1 = accumulate ? Vector.LoadUnsafe(ref c1, (nuint)j) : Vector<double>.Zero;
+            var s2 = accumulate ? Vector.LoadUnsafe(ref c2, (nuint)j) : Vector<double>.Zero;
+            var s3 = accumulate ? Vector.LoadUnsafe(ref c3, (nuint)j) : Vector<double>.Zero;
+            int pa = 0;
+            for (int p = 0; p < k; p++, pa += colStrideA)
+            {
+                var b0 = Vector.LoadUnsafe(ref Unsafe.Add(ref br, (p * n) + j));
+                s0 = MulAdd(new Vector<double>(Unsafe.Add(ref ar, a0 + pa)), b0, s0);
+                s1 = MulAdd(new Vector<double>(Unsafe.Add(ref ar, a1 + pa)), b0, s1);
+                s2 = MulAdd(new Vector<double>(Unsafe.Add(ref ar, a2 + pa)), b0, s2);
+                s3 = MulAdd(new Vector<double>(Unsafe.Add(ref ar, a3 + pa)), b0, s3);
+            }
+
+            s0.StoreUnsafe(ref c0, (nuint)j);
+            s1.StoreUnsafe(ref c1, (nuint)j);
+            s2.StoreUnsafe(ref c2, (nuint)j);
+            s3.StoreUnsafe(ref c3, (nuint)j);
+        }
+
+        for (; j < n; j++)
+        {
+            double t0 = accumulate ? Unsafe.Add(ref c0, j) : 0, t1 = accumulate ? Unsafe.Add(ref c1, j) : 0, t2 = accumulate ? Unsafe.Add(ref c2, j) : 0, t3 = accumulate ? Unsafe.Add(ref c3, j) : 0;
+            int pa = 0;
+            for (int p = 0; p < k; p++, pa += colStrideA)
+            {
+                double bv = Unsafe.Add(ref br, (p * n) + j);
+                t0 += Unsafe.Add(ref ar, a0 + pa) * bv;
+                t1 += Unsafe.Add(ref ar, a1 + pa) * bv;
+                t2 += Unsafe.Add(ref ar, a2 + pa) * bv;
+                t3 += Unsafe.Add(ref ar, a3 + pa) * bv;
+            }
+
+            Unsafe.Add(ref c0, j) = t0;
+            Unsafe.Add(ref c1, j) = t1;
+            Unsafe.Add(ref c2, j) = t2;
+            Unsafe.Add(ref c3, j) = t3;
         }
     }
 
@@ -339,6 +365,129 @@ internal static class MatMulKernel
         {
             c[index] = value;
         }
+    }
+
+    /// <summary>
+    /// An 8-row strip in 512-bit registers: 8 × 16 tiles (sixteen accumulators), then one 8 × 8 tile; returns the
+    /// first column it did not do. Each entry is the same chain of fused multiply-adds as in the 4-row strip.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static int Gemm512Block8(ref double ar, int a0, int rowStrideA, int colStrideA, ref double br, ref double c0, int n, int k, bool accumulate)
+    {
+        const int W = 8;
+        int a1 = a0 + rowStrideA, a2 = a1 + rowStrideA, a3 = a2 + rowStrideA, a4 = a3 + rowStrideA, a5 = a4 + rowStrideA, a6 = a5 + rowStrideA, a7 = a6 + rowStrideA;
+        ref double c1 = ref Unsafe.Add(ref c0, n);
+        ref double c2 = ref Unsafe.Add(ref c1, n);
+        ref double c3 = ref Unsafe.Add(ref c2, n);
+        ref double c4 = ref Unsafe.Add(ref c3, n);
+        ref double c5 = ref Unsafe.Add(ref c4, n);
+        ref double c6 = ref Unsafe.Add(ref c5, n);
+        ref double c7 = ref Unsafe.Add(ref c6, n);
+        int j = 0;
+        for (; j + (2 * W) <= n; j += 2 * W)
+        {
+            var s00 = accumulate ? Vector512.LoadUnsafe(ref c0, (nuint)j) : Vector512<double>.Zero;
+            var s01 = accumulate ? Vector512.LoadUnsafe(ref c0, (nuint)(j + W)) : Vector512<double>.Zero;
+            var s10 = accumulate ? Vector512.LoadUnsafe(ref c1, (nuint)j) : Vector512<double>.Zero;
+            var s11 = accumulate ? Vector512.LoadUnsafe(ref c1, (nuint)(j + W)) : Vector512<double>.Zero;
+            var s20 = accumulate ? Vector512.LoadUnsafe(ref c2, (nuint)j) : Vector512<double>.Zero;
+            var s21 = accumulate ? Vector512.LoadUnsafe(ref c2, (nuint)(j + W)) : Vector512<double>.Zero;
+            var s30 = accumulate ? Vector512.LoadUnsafe(ref c3, (nuint)j) : Vector512<double>.Zero;
+            var s31 = accumulate ? Vector512.LoadUnsafe(ref c3, (nuint)(j + W)) : Vector512<double>.Zero;
+            var s40 = accumulate ? Vector512.LoadUnsafe(ref c4, (nuint)j) : Vector512<double>.Zero;
+            var s41 = accumulate ? Vector512.LoadUnsafe(ref c4, (nuint)(j + W)) : Vector512<double>.Zero;
+            var s50 = accumulate ? Vector512.LoadUnsafe(ref c5, (nuint)j) : Vector512<double>.Zero;
+            var s51 = accumulate ? Vector512.LoadUnsafe(ref c5, (nuint)(j + W)) : Vector512<double>.Zero;
+            var s60 = accumulate ? Vector512.LoadUnsafe(ref c6, (nuint)j) : Vector512<double>.Zero;
+            var s61 = accumulate ? Vector512.LoadUnsafe(ref c6, (nuint)(j + W)) : Vector512<double>.Zero;
+            var s70 = accumulate ? Vector512.LoadUnsafe(ref c7, (nuint)j) : Vector512<double>.Zero;
+            var s71 = accumulate ? Vector512.LoadUnsafe(ref c7, (nuint)(j + W)) : Vector512<double>.Zero;
+            int pa = 0;
+            for (int p = 0; p < k; p++, pa += colStrideA)
+            {
+                ref double bp = ref Unsafe.Add(ref br, (p * n) + j);
+                var b0 = Vector512.LoadUnsafe(ref bp);
+                var b1 = Vector512.LoadUnsafe(ref bp, (nuint)W);
+                var x0 = Vector512.Create(Unsafe.Add(ref ar, a0 + pa));
+                s00 = Vector512.FusedMultiplyAdd(x0, b0, s00);
+                s01 = Vector512.FusedMultiplyAdd(x0, b1, s01);
+                var x1 = Vector512.Create(Unsafe.Add(ref ar, a1 + pa));
+                s10 = Vector512.FusedMultiplyAdd(x1, b0, s10);
+                s11 = Vector512.FusedMultiplyAdd(x1, b1, s11);
+                var x2 = Vector512.Create(Unsafe.Add(ref ar, a2 + pa));
+                s20 = Vector512.FusedMultiplyAdd(x2, b0, s20);
+                s21 = Vector512.FusedMultiplyAdd(x2, b1, s21);
+                var x3 = Vector512.Create(Unsafe.Add(ref ar, a3 + pa));
+                s30 = Vector512.FusedMultiplyAdd(x3, b0, s30);
+                s31 = Vector512.FusedMultiplyAdd(x3, b1, s31);
+                var x4 = Vector512.Create(Unsafe.Add(ref ar, a4 + pa));
+                s40 = Vector512.FusedMultiplyAdd(x4, b0, s40);
+                s41 = Vector512.FusedMultiplyAdd(x4, b1, s41);
+                var x5 = Vector512.Create(Unsafe.Add(ref ar, a5 + pa));
+                s50 = Vector512.FusedMultiplyAdd(x5, b0, s50);
+                s51 = Vector512.FusedMultiplyAdd(x5, b1, s51);
+                var x6 = Vector512.Create(Unsafe.Add(ref ar, a6 + pa));
+                s60 = Vector512.FusedMultiplyAdd(x6, b0, s60);
+                s61 = Vector512.FusedMultiplyAdd(x6, b1, s61);
+                var x7 = Vector512.Create(Unsafe.Add(ref ar, a7 + pa));
+                s70 = Vector512.FusedMultiplyAdd(x7, b0, s70);
+                s71 = Vector512.FusedMultiplyAdd(x7, b1, s71);
+            }
+
+            s00.StoreUnsafe(ref c0, (nuint)j);
+            s01.StoreUnsafe(ref c0, (nuint)(j + W));
+            s10.StoreUnsafe(ref c1, (nuint)j);
+            s11.StoreUnsafe(ref c1, (nuint)(j + W));
+            s20.StoreUnsafe(ref c2, (nuint)j);
+            s21.StoreUnsafe(ref c2, (nuint)(j + W));
+            s30.StoreUnsafe(ref c3, (nuint)j);
+            s31.StoreUnsafe(ref c3, (nuint)(j + W));
+            s40.StoreUnsafe(ref c4, (nuint)j);
+            s41.StoreUnsafe(ref c4, (nuint)(j + W));
+            s50.StoreUnsafe(ref c5, (nuint)j);
+            s51.StoreUnsafe(ref c5, (nuint)(j + W));
+            s60.StoreUnsafe(ref c6, (nuint)j);
+            s61.StoreUnsafe(ref c6, (nuint)(j + W));
+            s70.StoreUnsafe(ref c7, (nuint)j);
+            s71.StoreUnsafe(ref c7, (nuint)(j + W));
+        }
+
+        if (j + W <= n)
+        {
+            var t0 = accumulate ? Vector512.LoadUnsafe(ref c0, (nuint)j) : Vector512<double>.Zero;
+            var t1 = accumulate ? Vector512.LoadUnsafe(ref c1, (nuint)j) : Vector512<double>.Zero;
+            var t2 = accumulate ? Vector512.LoadUnsafe(ref c2, (nuint)j) : Vector512<double>.Zero;
+            var t3 = accumulate ? Vector512.LoadUnsafe(ref c3, (nuint)j) : Vector512<double>.Zero;
+            var t4 = accumulate ? Vector512.LoadUnsafe(ref c4, (nuint)j) : Vector512<double>.Zero;
+            var t5 = accumulate ? Vector512.LoadUnsafe(ref c5, (nuint)j) : Vector512<double>.Zero;
+            var t6 = accumulate ? Vector512.LoadUnsafe(ref c6, (nuint)j) : Vector512<double>.Zero;
+            var t7 = accumulate ? Vector512.LoadUnsafe(ref c7, (nuint)j) : Vector512<double>.Zero;
+            int pa = 0;
+            for (int p = 0; p < k; p++, pa += colStrideA)
+            {
+                var b0 = Vector512.LoadUnsafe(ref Unsafe.Add(ref br, (p * n) + j));
+                t0 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref ar, a0 + pa)), b0, t0);
+                t1 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref ar, a1 + pa)), b0, t1);
+                t2 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref ar, a2 + pa)), b0, t2);
+                t3 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref ar, a3 + pa)), b0, t3);
+                t4 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref ar, a4 + pa)), b0, t4);
+                t5 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref ar, a5 + pa)), b0, t5);
+                t6 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref ar, a6 + pa)), b0, t6);
+                t7 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref ar, a7 + pa)), b0, t7);
+            }
+
+            t0.StoreUnsafe(ref c0, (nuint)j);
+            t1.StoreUnsafe(ref c1, (nuint)j);
+            t2.StoreUnsafe(ref c2, (nuint)j);
+            t3.StoreUnsafe(ref c3, (nuint)j);
+            t4.StoreUnsafe(ref c4, (nuint)j);
+            t5.StoreUnsafe(ref c5, (nuint)j);
+            t6.StoreUnsafe(ref c6, (nuint)j);
+            t7.StoreUnsafe(ref c7, (nuint)j);
+            j += W;
+        }
+
+        return j;
     }
 
     /// <summary>
