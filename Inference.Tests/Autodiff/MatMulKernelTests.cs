@@ -90,6 +90,29 @@ public class MatMulKernelTests
         AssertClose(expected, acc);
     }
 
+    [Theory]
+    [InlineData(1, 3)]
+    [InlineData(7, 10)]
+    [InlineData(128, 64)]
+    public void AddColumnSums_AddsEveryRowInOrder(int m, int n)
+    {
+        var rng = new Random(Seeds.MatMulSizes + m + n);
+        var a = TestData.Uniform(rng, Shape.Vector(m * n), -1, 1).Data;
+        var start = TestData.Uniform(rng, Shape.Vector(n), -1, 1).Data;
+        var y = (double[])start.Clone();
+        MatMulKernel.AddColumnSums(a, y, m, n);
+        for (int j = 0; j < n; j++)
+        {
+            double s = start[j];
+            for (int i = 0; i < m; i++)
+            {
+                s += a[(i * n) + j];
+            }
+
+            Assert.Equal(s, y[j]);
+        }
+    }
+
     [Fact]
     public void Gemm_InSlabs_GivesTheBitsOfOneFusedMultiplyAddChain()
     {

@@ -674,6 +674,45 @@ internal static class MatMulKernel
         }
     }
 
+    /// <summary>
+    /// y[n] += Σᵢ A[i, ·] for A[m,n] row-major (a bias gradient), four rows per pass over y; each entry is added to in
+    /// row order, as a row-by-row loop would.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void AddColumnSums(ReadOnlySpan<double> a, Span<double> y, int m, int n)
+    {
+        int w = Vector<double>.Count;
+        ref double ar = ref MemoryMarshal.GetReference(a);
+        ref double yr = ref MemoryMarshal.GetReference(y);
+        int i = 0;
+        for (; i + 4 <= m; i += 4)
+        {
+            ref double r0 = ref Unsafe.Add(ref ar, i * n);
+            ref double r1 = ref Unsafe.Add(ref r0, n);
+            ref double r2 = ref Unsafe.Add(ref r1, n);
+            ref double r3 = ref Unsafe.Add(ref r2, n);
+            int p = 0;
+            for (; p + w <= n; p += w)
+            {
+                var acc = Vector.LoadUnsafe(ref yr, (nuint)p) + Vector.LoadUnsafe(ref r0, (nuint)p);
+                acc += Vector.LoadUnsafe(ref r1, (nuint)p);
+                acc += Vector.LoadUnsafe(ref r2, (nuint)p);
+                acc += Vector.LoadUnsafe(ref r3, (nuint)p);
+                acc.StoreUnsafe(ref yr, (nuint)p);
+            }
+
+            for (; p < n; p++)
+            {
+                Unsafe.Add(ref yr, p) = Unsafe.Add(ref yr, p) + Unsafe.Add(ref r0, p) + Unsafe.Add(ref r1, p) + Unsafe.Add(ref r2, p) + Unsafe.Add(ref r3, p);
+            }
+        }
+
+        for (; i < m; i++)
+        {
+            System.Numerics.Tensors.TensorPrimitives.Add(y[..n], a.Slice(i * n, n), y[..n]);
+        }
+    }
+
     /// <summary>dst[n,m] = srcᵀ for src[m,n], in 8×8 tiles.</summary>
     public static void Transpose(ReadOnlySpan<double> src, Span<double> dst, int m, int n)
     {

@@ -27,10 +27,15 @@ public static partial class Ops
         int m = sx[0], k = sx[1], n = sw[1];
         int id = tape.Push(LinearOp.Instance, Shape.Matrix(m, n), xi, wi, bi);
         Span<double> y = tape.V(id);
-        ReadOnlySpan<double> b = tape.V(bi);
-        for (int i = 0; i < m; i++)
+        // every row starts as b: the first row is copied, then the filled rows are doubled (log₂ m copies, not m)
+        if (m > 0)
         {
-            b.CopyTo(y.Slice(i * n, n));
+            tape.V(bi).AsSpan(0, n).CopyTo(y);
+            for (int filled = 1; filled < m; filled *= 2)
+            {
+                int rows = Math.Min(filled, m - filled);
+                y[..(rows * n)].CopyTo(y.Slice(filled * n, rows * n));
+            }
         }
 
         MatMulKernel.Gemm(tape.V(xi), k, 1, tape.V(wi), y, m, k, n, accumulate: true);
@@ -79,17 +84,10 @@ public static partial class Ops
                 var db = gb.AsSpan(0, n);
                 if (freshB)
                 {
-                    g[..n].CopyTo(db);
-                }
-                else
-                {
-                    TensorPrimitives.Add(db, g[..n], db);
+                    db.Clear();
                 }
 
-                for (int i = 1; i < m; i++)
-                {
-                    TensorPrimitives.Add(db, g.Slice(i * n, n), db);
-                }
+                MatMulKernel.AddColumnSums(g, db, m, n);
             }
         }
     }
