@@ -7,8 +7,12 @@ namespace Inference.Benchmarks;
 /// <summary>
 /// Runs the BenchmarkDotNet suite: <c>dotnet run -c Release --project Inference.Benchmarks -- --filter '*'</c>;
 /// or the sampler efficiency report: <c>… -- nuts-report [seeds]</c>; or the flow quality comparison with normflows:
-/// <c>… -- flow-report [seeds] [targets] [flows]</c>; or VI on the reference posteriors: <c>… -- vi-report [seeds] [posteriors] [flows] [iterations]</c>; or <c>… -- quick</c>, a stopwatch median of the
-/// flow steps for quick comparisons while tuning (BenchmarkDotNet's figures are the ones to report).
+/// <c>… -- flow-report [seeds] [targets] [flows]</c>; or VI on the reference posteriors:
+/// <c>… -- vi-report seeds=N posteriors=a,b flows=x,y iterations=N init=laplace|standard lr=X cosine=true</c>; or
+/// <c>… -- quick</c>, stopwatch 10th percentiles of the flow steps for quick comparisons while tuning
+/// (BenchmarkDotNet's figures are the ones to report), with <c>quick gemm</c> (the step's matrix products),
+/// <c>quick nodes D</c> (the step's tape, by op and shape) and <c>quick loop D seconds [step|serial|point]</c>
+/// (a steady load for a profiler).
 /// </summary>
 public static class Program
 {
