@@ -17,17 +17,20 @@ namespace Inference.Flows.Bijectors;
 /// </remarks>
 public sealed class AffineCoupling : FlowBijector
 {
-    // From this many changed coordinates on, the forward pass after the network is two fused nodes (the affine map,
-    // the log-determinant) instead of ten small ones; below it, a row is too short for the per-row kernels to pay.
+    // The forward pass after the network is two fused nodes (the affine map, the log-determinant) instead of ten
+    // small ones when rows hold this many changed coordinates (D = 100: the VI step about 20% faster), or when the
+    // batch has at most FusedRows rows (a NeuTra leapfrog step evaluates one point). Short rows in a large batch keep
+    // the composed ops: the fused kernels work row by row, and a row of 5 is too short for that to pay.
     private const int FusedMinimum = 16;
+    private const int FusedRows = 8;
 
     [ThreadStatic]
     private static double[]? t_scratch;
 
     private readonly CouplingSplit _split;
     private readonly Mlp _net;
-    private readonly CustomOp? _affine;
-    private readonly CustomOp? _logDet;
+    private readonly CustomOp _affine;
+    private readonly CustomOp _logDet;
 
     /// <summary>Creates the layer on ℝ^<paramref name="dimension"/> (≥ 2).</summary>
     public AffineCoupling(int dimension, IReadOnlyList<int> hidden, Rng rng, bool swap = false, Activation activation = Activation.Relu)
@@ -43,11 +46,8 @@ public sealed class AffineCoupling : FlowBijector
         var c = new Tensor(Shape.Vector(_split.ChangeCount));
         c.Span.Fill(1);
         ScaleBound = RegisterParameter("scale_bound", c);
-        if (_split.ChangeCount >= FusedMinimum)
-        {
-            _affine = new CustomOp("affine-coupling", AffineForward, AffineBackward);
-            _logDet = new CustomOp("affine-coupling-log-det", LogDetForward, LogDetBackward);
-        }
+        _affine = new CustomOp("affine-coupling", AffineForward, AffineBackward);
+        _logDet = new CustomOp("affine-coupling-log-det", LogDetForward, LogDetBackward);
     }
 
     /// <summary>Hidden widths of the conditioner.</summary>
@@ -80,7 +80,7 @@ public sealed class AffineCoupling : FlowBijector
     /// <inheritdoc/>
     protected override Var ForwardCore(Var x, out Var logAbsDetJacobian)
     {
-        if (_affine is not null && _logDet is not null)
+        if (_split.ChangeCount >= FusedMinimum || x.Shape.Rank == 1 || x.Shape[0] <= FusedRows)
         {
             var batch = CouplingSplit.AsBatch(x);
             var h = _net.Forward(_split.Passed(batch));
