@@ -27,15 +27,12 @@ public static partial class Ops
         int m = sx[0], k = sx[1], n = sw[1];
         int id = tape.Push(LinearOp.Instance, Shape.Matrix(m, n), xi, wi, bi);
         Span<double> y = tape.V(id);
-        // every row starts as b: the first row is copied, then the filled rows are doubled (log₂ m copies, not m)
-        if (m > 0)
+        // every row starts as b. (Row by row: doubling copies of the filled rows went to the native memmove for the
+        // large blocks, which cost several times more here, probably through cache-bypassing stores.)
+        ReadOnlySpan<double> b = tape.V(bi);
+        for (int i = 0; i < m; i++)
         {
-            tape.V(bi).AsSpan(0, n).CopyTo(y);
-            for (int filled = 1; filled < m; filled *= 2)
-            {
-                int rows = Math.Min(filled, m - filled);
-                y[..(rows * n)].CopyTo(y.Slice(filled * n, rows * n));
-            }
+            b.CopyTo(y.Slice(i * n, n));
         }
 
         MatMulKernel.Gemm(tape.V(xi), k, 1, tape.V(wi), y, m, k, n, accumulate: true);
