@@ -17,13 +17,8 @@ namespace Inference.Flows.Bijectors;
 /// </remarks>
 public sealed class AffineCoupling : FlowBijector
 {
-    // The forward pass after the network is two fused nodes (the affine map, the log-determinant) instead of ten
-    // small ones when rows hold this many changed coordinates (D = 100: the VI step about 20% faster), or when the
-    // batch has at most FusedRows rows (a NeuTra leapfrog step evaluates one point). Short rows in a large batch keep
-    // the composed ops: the fused kernels work row by row, and a row of 5 is too short for that to pay.
-    private const int FusedMinimum = 16;
-    private const int FusedRows = 8;
-
+    // The sampling direction (the one VI and NeuTra differentiate) does its work after the network in two fused nodes,
+    // the affine map and the log-determinant, instead of ten small ones; the density direction keeps the composed ops.
     [ThreadStatic]
     private static double[]? t_scratch;
 
@@ -80,96 +75,113 @@ public sealed class AffineCoupling : FlowBijector
     /// <inheritdoc/>
     protected override Var ForwardCore(Var x, out Var logAbsDetJacobian)
     {
-        if (_split.ChangeCount >= FusedMinimum || x.Shape.Rank == 1 || x.Shape[0] <= FusedRows)
-        {
-            var batch = CouplingSplit.AsBatch(x);
-            var h = _net.Forward(_split.Passed(batch));
-            var c = ScaleBound.On(x.Tape);
-            logAbsDetJacobian = CouplingSplit.ScalarIfEvent(Ops.Custom(_logDet, Shape.Vector(batch.Shape[0]), h, c), x);
-            return CouplingSplit.LikeInput(Ops.Custom(_affine, batch.Shape, batch, h, c), x);
-        }
-
-        var passed = _split.Passed(x);
-        var (logScale, shift) = Conditioner(passed);
-        logAbsDetJacobian = EventSum(logScale);
-        var changed = (_split.Changed(x) * Ops.Exp(logScale)) + shift;
-        return _split.Merge(passed, changed);
+        var batch = CouplingSplit.AsBatch(x);
+        var h = _net.Forward(_split.Passed(batch));
+        var c = ScaleBound.On(x.Tape);
+        logAbsDetJacobian = CouplingSplit.ScalarIfEvent(Ops.Custom(_logDet, Shape.Vector(batch.Shape[0]), h, c), x);
+        return CouplingSplit.LikeInput(Ops.Custom(_affine, batch.Shape, batch, h, c), x);
     }
 
     private static Span<double> Scratch(int length)
     {
-        var buffer = t_scratch is { } b && b.Length >= length ? b : (t_scratch = new double[Math.Max(length, 256)]);
+        var buffer = t_scratch is { } b && b.Length >= length ? b : (t_scratch = new double[Math.Max(length, 1024)]);
         return buffer.AsSpan(0, length);
     }
 
-    // y = x with the changed half replaced by x_B ⊙ exp(c ⊙ tanh(h_s)) + h_t, row by row (inputs x [b, D], h [b, 2n], c [n])
+    // t = tanh(h_s) for every row, gathered into one block so that tanh runs over the whole batch at once
+    private void TanhOfScales(ReadOnlySpan<double> h, Span<double> t)
+    {
+        int n = _split.ChangeCount;
+        for (int r = 0; r < t.Length / n; r++)
+        {
+            h.Slice(r * 2 * n, n).CopyTo(t.Slice(r * n, n));
+        }
+
+        TensorPrimitives.Tanh(t, t);
+    }
+
+    // e = exp(c ⊙ t) over the batch
+    private static void ExpOfLogScales(ReadOnlySpan<double> t, ReadOnlySpan<double> c, Span<double> e)
+    {
+        int n = c.Length;
+        for (int r = 0; r < t.Length / n; r++)
+        {
+            var tr = t.Slice(r * n, n);
+            var er = e.Slice(r * n, n);
+            for (int j = 0; j < n; j++)
+            {
+                er[j] = c[j] * tr[j];
+            }
+        }
+
+        TensorPrimitives.Exp(e, e);
+    }
+
+    // y = x with the changed half replaced by x_B ⊙ exp(c ⊙ tanh(h_s)) + h_t (inputs x [b, D], h [b, 2n], c [n])
     private void AffineForward(in CustomOpInputs inputs, Span<double> y)
     {
         ReadOnlySpan<double> x = inputs[0], h = inputs[1], c = inputs[2];
-        int d = Dimension, n = _split.ChangeCount, start = _split.ChangeStart;
+        int d = Dimension, n = _split.ChangeCount, start = _split.ChangeStart, rows = x.Length / d;
+        var scratch = Scratch(2 * rows * n);
+        Span<double> t = scratch[..(rows * n)], e = scratch[(rows * n)..];
+        TanhOfScales(h, t);
+        ExpOfLogScales(t, c, e);
         x.CopyTo(y);
-        for (int r = 0; r < x.Length / d; r++)
+        for (int r = 0; r < rows; r++)
         {
-            var yc = y.Slice((r * d) + start, n);
-            TensorPrimitives.Tanh(h.Slice(r * 2 * n, n), yc);
-            TensorPrimitives.Multiply(yc, c, yc);
-            TensorPrimitives.Exp(yc, yc);
-            TensorPrimitives.MultiplyAdd(x.Slice((r * d) + start, n), yc, h.Slice((r * 2 * n) + n, n), yc);
+            int xo = (r * d) + start, ho = (r * 2 * n) + n, eo = r * n;
+            for (int j = 0; j < n; j++)
+            {
+                y[xo + j] = (x[xo + j] * e[eo + j]) + h[ho + j];
+            }
         }
     }
 
-    // with s = c ⊙ tanh(h_s), e = exp(s), q = ḡ ⊙ x_B ⊙ e: x̄_A += ḡ_A, x̄_B += ḡ_B ⊙ e, h̄_t += ḡ_B,
-    // c̄ += Σ_rows q ⊙ tanh(h_s), h̄_s += q ⊙ c ⊙ (1 − tanh²(h_s))
+    // with t = tanh(h_s), e = exp(c ⊙ t), q = ḡ_B ⊙ x_B ⊙ e: x̄_A += ḡ_A, x̄_B += ḡ_B ⊙ e, h̄_t += ḡ_B,
+    // c̄ += Σ_rows q ⊙ t, h̄_s += q ⊙ c ⊙ (1 − t²)
     private void AffineBackward(in CustomOpInputs inputs, ReadOnlySpan<double> y, ReadOnlySpan<double> gy, in CustomOpGradients grads)
     {
         ReadOnlySpan<double> x = inputs[0], h = inputs[1], c = inputs[2];
         bool needX = grads.IsRequired(0), needH = grads.IsRequired(1), needC = grads.IsRequired(2);
         Span<double> gx = needX ? grads[0] : default, gh = needH ? grads[1] : default, gc = needC ? grads[2] : default;
-        int d = Dimension, n = _split.ChangeCount, start = _split.ChangeStart;
-        var scratch = Scratch(3 * n);
-        Span<double> t = scratch[..n], e = scratch.Slice(n, n), q = scratch.Slice(2 * n, n);
+        int d = Dimension, n = _split.ChangeCount, start = _split.ChangeStart, rows = x.Length / d;
         int passStart = start == 0 ? n : 0, passCount = _split.PassCount;
-        for (int r = 0; r < x.Length / d; r++)
+        var scratch = Scratch(2 * rows * n);
+        Span<double> t = scratch[..(rows * n)], e = scratch[(rows * n)..];
+        TanhOfScales(h, t);
+        ExpOfLogScales(t, c, e);
+        for (int r = 0; r < rows; r++)
         {
-            var gyc = gy.Slice((r * d) + start, n);
-            var hs = h.Slice(r * 2 * n, n);
-            TensorPrimitives.Tanh(hs, t);
-            TensorPrimitives.Multiply(t, c, e);
-            TensorPrimitives.Exp(e, e);
-            TensorPrimitives.Multiply(gyc, e, q);
+            int xo = (r * d) + start, ho = r * 2 * n, eo = r * n;
             if (needX)
             {
                 var gxa = gx.Slice((r * d) + passStart, passCount);
                 TensorPrimitives.Add(gxa, gy.Slice((r * d) + passStart, passCount), gxa);
-                var gxc = gx.Slice((r * d) + start, n);
-                TensorPrimitives.Add(gxc, q, gxc);
             }
 
-            if (needH)
+            for (int j = 0; j < n; j++)
             {
-                var ght = gh.Slice((r * 2 * n) + n, n);
-                TensorPrimitives.Add(ght, gyc, ght);
-            }
+                double g = gy[xo + j], ge = g * e[eo + j];
+                if (needX)
+                {
+                    gx[xo + j] += ge;
+                }
 
-            if (!needH && !needC)
-            {
-                continue;
-            }
+                if (needH)
+                {
+                    gh[ho + n + j] += g;
+                }
 
-            TensorPrimitives.Multiply(q, x.Slice((r * d) + start, n), q);
-            if (needC)
-            {
-                TensorPrimitives.MultiplyAdd(q, t, gc, gc);
-            }
+                double q = ge * x[xo + j], tj = t[eo + j];
+                if (needC)
+                {
+                    gc[j] += q * tj;
+                }
 
-            if (needH)
-            {
-                // 1 − tanh², times c, times q
-                TensorPrimitives.Multiply(t, t, t);
-                TensorPrimitives.Subtract(1.0, t, t);
-                TensorPrimitives.Multiply(t, c, t);
-                var ghs = gh.Slice(r * 2 * n, n);
-                TensorPrimitives.MultiplyAdd(q, t, ghs, ghs);
+                if (needH)
+                {
+                    gh[ho + j] += q * c[j] * (1 - (tj * tj));
+                }
             }
         }
     }
@@ -179,11 +191,11 @@ public sealed class AffineCoupling : FlowBijector
     {
         ReadOnlySpan<double> h = inputs[0], c = inputs[1];
         int n = _split.ChangeCount;
-        var t = Scratch(n);
+        var t = Scratch(logDet.Length * n);
+        TanhOfScales(h, t);
         for (int r = 0; r < logDet.Length; r++)
         {
-            TensorPrimitives.Tanh(h.Slice(r * 2 * n, n), t);
-            logDet[r] = TensorPrimitives.Dot(t, c);
+            logDet[r] = TensorPrimitives.Dot(t.Slice(r * n, n), c);
         }
     }
 
@@ -193,22 +205,22 @@ public sealed class AffineCoupling : FlowBijector
         bool needH = grads.IsRequired(0), needC = grads.IsRequired(1);
         Span<double> gh = needH ? grads[0] : default, gc = needC ? grads[1] : default;
         int n = _split.ChangeCount;
-        var t = Scratch(n);
+        var t = Scratch(g.Length * n);
+        TanhOfScales(h, t);
         for (int r = 0; r < g.Length; r++)
         {
-            TensorPrimitives.Tanh(h.Slice(r * 2 * n, n), t);
-            if (needC)
+            for (int j = 0; j < n; j++)
             {
-                TensorPrimitives.MultiplyAdd(t, g[r], gc, gc);
-            }
+                double tj = t[(r * n) + j];
+                if (needC)
+                {
+                    gc[j] += g[r] * tj;
+                }
 
-            if (needH)
-            {
-                TensorPrimitives.Multiply(t, t, t);
-                TensorPrimitives.Subtract(1.0, t, t);
-                TensorPrimitives.Multiply(t, c, t);
-                var ghs = gh.Slice(r * 2 * n, n);
-                TensorPrimitives.MultiplyAdd(t, g[r], ghs, ghs);
+                if (needH)
+                {
+                    gh[(r * 2 * n) + j] += g[r] * c[j] * (1 - (tj * tj));
+                }
             }
         }
     }

@@ -40,7 +40,7 @@ public class FlowConformanceTests
             }
         }
 
-        // 20 changed coordinates: the coupling's fused forward nodes (the cases above change at most 8)
+        // 20 changed coordinates: long rows through the coupling's fused forward nodes (the cases above change at most 8)
         data.Add(new("affine coupling", 40));
         data.Add(new("realnvp chain", 40));
         return data;
@@ -262,7 +262,7 @@ public class FlowConformanceTests
     public void ForwardParameterGradients_MatchFiniteDifferences(string name, int d, int rows)
     {
         // d/dθ of Σ w ⊙ T(z) + Σ log|J| over a fixed batch through the sampling direction, which VI differentiates
-        // (the coupling's fused nodes at 20 changed coordinates or ≤ 8 rows; the composed ones at 2 changed and 12 rows)
+        // (the coupling's fused nodes, with 2 and 20 changed coordinates)
         var flow = Make(name, d, 6);
         var z = new double[rows * d];
         var w = new double[rows * d];
