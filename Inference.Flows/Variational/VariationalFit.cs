@@ -308,7 +308,8 @@ public static class VariationalFit
 
     /// <summary>
     /// log p̃ of each row of a [batch, d] tape value, as a custom op: the forward pass evaluates the target and its
-    /// gradient row by row (any <see cref="ILogDensity"/>, models included); the vector-Jacobian product reuses them.
+    /// gradients through the evaluator's batched call (row by row for most densities, in one tape pass for
+    /// <see cref="LogDensity.FromBatchedTape"/>); the vector-Jacobian product reuses them.
     /// </summary>
     internal static CustomOp BatchTargetOp(ILogDensityEvaluator evaluator, int batch, int d)
     {

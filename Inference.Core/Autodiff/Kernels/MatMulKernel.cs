@@ -43,7 +43,7 @@ internal static class MatMulKernel
             return;
         }
 
-        // Every 4-row strip reads all of B: when B outgrows the L1 cache (a weight gradient xᵀ·g sums over a batch
+        // Every strip of rows reads all of B: when B outgrows the L1 cache (a weight gradient xᵀ·g sums over a batch
         // of 128 rows), it is taken in slabs of rows that fit, each slab continuing the sums in C. Every entry of
         // C is still one chain of fused multiply-adds in the same order, so the result is the same to the bit.
         // (Measured at batch 128: the weight gradients 64×128·128×64 and 50×128·128×64 took 20–30% less time; a
@@ -230,6 +230,10 @@ internal static class MatMulKernel
     [ThreadStatic]
     private static double[]? t_transposed;
 
+    // a per-thread scratch buffer of at least `length` doubles, grown when too small
+    private static double[] ThreadBuffer(ref double[]? slot, int length) =>
+        slot is { } buffer && buffer.Length >= length ? buffer : (slot = new double[Math.Max(length, 4096)]);
+
     // Between 8 and this many columns, a C whose width is not a multiple of 8 is computed padded to the next multiple
     // of 8: the scalar tail columns would cost as much as all the 512-bit tiles (a layer with 10 outputs at batch 128:
     // 13.6 µs unpadded, 8.8 µs padded). Below 8 columns the dot products of GemmNarrow do better.
@@ -248,8 +252,8 @@ internal static class MatMulKernel
     private static void GemmPadded(ReadOnlySpan<double> a, int rowStrideA, int colStrideA, ReadOnlySpan<double> b, Span<double> c, int m, int k, int n, bool accumulate)
     {
         int np = (n + 7) & ~7;
-        var bp = t_paddedB is { } pb && pb.Length >= k * np ? pb : (t_paddedB = new double[Math.Max(k * np, 4096)]);
-        var cp = t_paddedC is { } pc && pc.Length >= m * np ? pc : (t_paddedC = new double[Math.Max(m * np, 4096)]);
+        var bp = ThreadBuffer(ref t_paddedB, k * np);
+        var cp = ThreadBuffer(ref t_paddedC, m * np);
         for (int p = 0; p < k; p++)
         {
             b.Slice(p * n, n).CopyTo(bp.AsSpan(p * np, n));
@@ -277,7 +281,7 @@ internal static class MatMulKernel
     /// </summary>
     private static void GemmNarrow(ReadOnlySpan<double> a, ReadOnlySpan<double> b, Span<double> c, int m, int k, int n, bool accumulate)
     {
-        var bt = t_transposed is { } buffer && buffer.Length >= n * k ? buffer : (t_transposed = new double[Math.Max(n * k, 1024)]);
+        var bt = ThreadBuffer(ref t_transposed, n * k);
         Transpose(b, bt, k, n);
         GemmTransposedB(a, bt, c, m, k, n, accumulate);
     }

@@ -27,8 +27,7 @@ public static partial class Ops
         int m = sx[0], k = sx[1], n = sw[1];
         int id = tape.Push(LinearOp.Instance, Shape.Matrix(m, n), xi, wi, bi);
         Span<double> y = tape.V(id);
-        // every row starts as b. (Row by row: doubling copies of the filled rows went to the native memmove for the
-        // large blocks, which cost several times more here, probably through cache-bypassing stores.)
+        // every row starts as b
         ReadOnlySpan<double> b = tape.V(bi);
         for (int i = 0; i < m; i++)
         {
