@@ -7,23 +7,8 @@ using Inference.Randomness;
 namespace Inference.Flows.Variational;
 
 /// <summary>Settings of a forward-KL (maximum-likelihood) fit.</summary>
-public sealed record DensityEstimationOptions
+public sealed record DensityEstimationOptions : FlowFitOptions
 {
-    /// <summary>Optimizer steps.</summary>
-    public int Iterations { get; init; } = 2000;
-
-    /// <summary>Training points per step (drawn with replacement from the training part).</summary>
-    public int BatchSize { get; init; } = 256;
-
-    /// <summary>Adam's learning rate.</summary>
-    public double LearningRate { get; init; } = 1e-3;
-
-    /// <summary>Learning-rate schedule (multiplier per step); default constant.</summary>
-    public Func<int, double>? Schedule { get; init; }
-
-    /// <summary>Global gradient-norm clip.</summary>
-    public double GradientClip { get; init; } = 1e4;
-
     /// <summary>Fraction of the samples held out (never trained on) for validation and the final held-out log-likelihood.</summary>
     public double ValidationFraction { get; init; } = 0.2;
 
@@ -36,21 +21,13 @@ public sealed record DensityEstimationOptions
     /// </summary>
     public int EarlyStoppingPatience { get; init; }
 
-    /// <summary>Seed of the split and the minibatches.</summary>
-    public ulong Seed { get; init; } = 1;
-
-    /// <summary>Checks the options.</summary>
-    public void Validate()
+    /// <inheritdoc/>
+    public override void Validate()
     {
+        base.Validate();
 #pragma warning disable CA2208 // the exceptions name the offending setting
-        ArgumentOutOfRangeException.ThrowIfNegative(Iterations, nameof(Iterations));
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(BatchSize, nameof(BatchSize));
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(EvaluateEvery, nameof(EvaluateEvery));
         ArgumentOutOfRangeException.ThrowIfNegative(EarlyStoppingPatience, nameof(EarlyStoppingPatience));
-        if (!(LearningRate > 0))
-        {
-            throw new ArgumentOutOfRangeException(nameof(LearningRate), LearningRate, "Must be positive.");
-        }
 
         if (!(ValidationFraction > 0 && ValidationFraction < 1))
         {

@@ -9,23 +9,8 @@ using Inference.Results;
 namespace Inference.Flows.Variational;
 
 /// <summary>Settings of a reverse-KL fit.</summary>
-public sealed record VariationalOptions
+public sealed record VariationalOptions : FlowFitOptions
 {
-    /// <summary>Optimizer steps.</summary>
-    public int Iterations { get; init; } = 2000;
-
-    /// <summary>Base draws per step.</summary>
-    public int BatchSize { get; init; } = 256;
-
-    /// <summary>Adam's learning rate.</summary>
-    public double LearningRate { get; init; } = 1e-3;
-
-    /// <summary>Learning-rate schedule (multiplier per step); default constant.</summary>
-    public Func<int, double>? Schedule { get; init; }
-
-    /// <summary>Global gradient-norm clip.</summary>
-    public double GradientClip { get; init; } = 1e4;
-
     /// <summary>Draws for the final ELBO and the PSIS diagnostic.</summary>
     public int EvaluationDraws { get; init; } = 4000;
 
@@ -70,15 +55,11 @@ public sealed record VariationalOptions
     /// </summary>
     public bool Parallel { get; init; } = true;
 
-    /// <summary>Seed of every random choice of the fit.</summary>
-    public ulong Seed { get; init; } = 1;
-
-    /// <summary>Checks the options.</summary>
-    public void Validate()
+    /// <inheritdoc/>
+    public override void Validate()
     {
+        base.Validate();
 #pragma warning disable CA2208 // the exceptions name the offending setting
-        ArgumentOutOfRangeException.ThrowIfNegative(Iterations, nameof(Iterations));
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(BatchSize, nameof(BatchSize));
         ArgumentOutOfRangeException.ThrowIfLessThan(EvaluationDraws, 10, nameof(EvaluationDraws));
         ArgumentOutOfRangeException.ThrowIfNegative(AnnealingSteps, nameof(AnnealingSteps));
         ArgumentOutOfRangeException.ThrowIfNegative(EarlyStoppingPatience, nameof(EarlyStoppingPatience));
@@ -93,10 +74,6 @@ public sealed record VariationalOptions
         if (StickingTheLanding && ImportanceSamples > 1)
         {
             throw new ArgumentException("Sticking the landing is biased for the importance-weighted ELBO; use one or the other.", nameof(StickingTheLanding));
-        }
-        if (!(LearningRate > 0))
-        {
-            throw new ArgumentOutOfRangeException(nameof(LearningRate), LearningRate, "Must be positive.");
         }
 #pragma warning restore CA2208
     }
