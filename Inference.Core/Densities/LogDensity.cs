@@ -76,6 +76,16 @@ public static class LogDensity
     internal static void BatchByRows(ILogDensityEvaluator evaluator, ReadOnlySpan<double> points, Span<double> values, Span<double> gradients)
     {
         int d = evaluator.Dimension;
+        int batch = BatchRows(d, points, values, gradients);
+        for (int b = 0; b < batch; b++)
+        {
+            values[b] = evaluator.LogDensityAndGradient(points.Slice(b * d, d), gradients.Slice(b * d, d));
+        }
+    }
+
+    /// <summary>The number of rows of a batch call's <paramref name="points"/>, after checking the buffers' lengths.</summary>
+    internal static int BatchRows(int d, ReadOnlySpan<double> points, ReadOnlySpan<double> values, ReadOnlySpan<double> gradients)
+    {
         if (points.Length % d != 0)
         {
             throw new ArgumentException($"points has {points.Length} values, not a multiple of the dimension {d}.", nameof(points));
@@ -92,10 +102,7 @@ public static class LogDensity
             throw new ArgumentException($"gradients has {gradients.Length} entries; points has {points.Length}.", nameof(gradients));
         }
 
-        for (int b = 0; b < batch; b++)
-        {
-            values[b] = evaluator.LogDensityAndGradient(points.Slice(b * d, d), gradients.Slice(b * d, d));
-        }
+        return batch;
     }
 
     private sealed class TapeLogDensity(int dimension, Func<Var, Var> function, IReadOnlyList<string> names) : ILogDensity
@@ -153,14 +160,7 @@ public static class LogDensity
 
             public void LogDensityAndGradientBatch(ReadOnlySpan<double> points, Span<double> values, Span<double> gradients)
             {
-                if (points.Length % d != 0)
-                {
-                    throw new ArgumentException($"points has {points.Length} values, not a multiple of the dimension {d}.", nameof(points));
-                }
-
-                int n = points.Length / d;
-                CheckLength(values.Length, n, nameof(values));
-                CheckLength(gradients.Length, points.Length, nameof(gradients));
+                int n = BatchRows(d, points, values, gradients);
                 _tape.Reset();
                 var x = _tape.Variable(points, Shape.Matrix(n, d));
                 var y = Rows(function(x), n);
