@@ -12,7 +12,7 @@ namespace Inference.Benchmarks;
 /// <c>… -- quick</c>, stopwatch 10th percentiles of the flow steps for quick comparisons while tuning
 /// (BenchmarkDotNet's figures are the ones to report), with <c>quick gemm</c> (the step's matrix products),
 /// <c>quick nodes D</c> (the step's tape, by op and shape) and <c>quick loop D seconds [step|serial|point]</c>
-/// (a steady load for a profiler).
+/// (a steady load for a profiler) and <c>quick parts D</c> (the step split into its parts).
 /// </summary>
 public static class Program
 {

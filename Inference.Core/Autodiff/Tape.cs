@@ -319,6 +319,9 @@ public sealed class Tape
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal double[] V(int id) => _values[id];
 
+    /// <summary>Whether node <paramref name="id"/> has a gradient buffer (without touching it).</summary>
+    internal bool NeedsGrad(int id) => id >= 0 && _grads[id] is not null;
+
     /// <summary>
     /// The gradient buffer of node <paramref name="id"/> to add into (zeroed on first use in this backward pass),
     /// or null when it needs none.

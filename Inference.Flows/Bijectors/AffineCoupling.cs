@@ -17,13 +17,15 @@ namespace Inference.Flows.Bijectors;
 /// </remarks>
 public sealed class AffineCoupling : FlowBijector
 {
-    // The sampling direction (the one VI and NeuTra differentiate) does its work after the network in two fused nodes,
-    // the affine map and the log-determinant, instead of ten small ones; the density direction keeps the composed ops.
+    // The sampling direction (the one VI and NeuTra differentiate) does its work after the network in three fused nodes
+    // instead of ten small ones: t = tanh(h_s), the log-determinant from t, and the affine map from t. tanh runs once
+    // per pass (its backward uses t), exp once forward and once backward. The density direction keeps the composed ops.
     [ThreadStatic]
     private static double[]? t_scratch;
 
     private readonly CouplingSplit _split;
     private readonly Mlp _net;
+    private readonly CustomOp _tanh;
     private readonly CustomOp _affine;
     private readonly CustomOp _logDet;
 
@@ -41,6 +43,7 @@ public sealed class AffineCoupling : FlowBijector
         var c = new Tensor(Shape.Vector(_split.ChangeCount));
         c.Span.Fill(1);
         ScaleBound = RegisterParameter("scale_bound", c);
+        _tanh = new CustomOp("affine-coupling-tanh", TanhForward, TanhBackward);
         _affine = new CustomOp("affine-coupling", AffineForward, AffineBackward);
         _logDet = new CustomOp("affine-coupling-log-det", LogDetForward, LogDetBackward);
     }
@@ -76,10 +79,12 @@ public sealed class AffineCoupling : FlowBijector
     protected override Var ForwardCore(Var x, out Var logAbsDetJacobian)
     {
         var batch = CouplingSplit.AsBatch(x);
+        int rows = batch.Shape[0];
         var h = _net.Forward(_split.Passed(batch));
         var c = ScaleBound.On(x.Tape);
-        logAbsDetJacobian = CouplingSplit.ScalarIfEvent(Ops.Custom(_logDet, Shape.Vector(batch.Shape[0]), h, c), x);
-        return CouplingSplit.LikeInput(Ops.Custom(_affine, batch.Shape, batch, h, c), x);
+        var t = Ops.Custom(_tanh, Shape.Matrix(rows, _split.ChangeCount), h);
+        logAbsDetJacobian = CouplingSplit.ScalarIfEvent(Ops.Custom(_logDet, Shape.Vector(rows), t, c), x);
+        return CouplingSplit.LikeInput(Ops.Custom(_affine, batch.Shape, batch, h, t, c), x);
     }
 
     private static Span<double> Scratch(int length)
@@ -88,9 +93,10 @@ public sealed class AffineCoupling : FlowBijector
         return buffer.AsSpan(0, length);
     }
 
-    // t = tanh(h_s) for every row, gathered into one block so that tanh runs over the whole batch at once
-    private void TanhOfScales(ReadOnlySpan<double> h, Span<double> t)
+    // t = tanh(h_s) for every row (input h [b, 2n], output t [b, n]); its backward needs only t
+    private void TanhForward(in CustomOpInputs inputs, Span<double> t)
     {
+        ReadOnlySpan<double> h = inputs[0];
         int n = _split.ChangeCount;
         for (int r = 0; r < t.Length / n; r++)
         {
@@ -100,127 +106,132 @@ public sealed class AffineCoupling : FlowBijector
         TensorPrimitives.Tanh(t, t);
     }
 
+    // h̄_s += t̄ ⊙ (1 − t²)
+    private void TanhBackward(in CustomOpInputs inputs, ReadOnlySpan<double> t, ReadOnlySpan<double> gt, in CustomOpGradients grads)
+    {
+        if (!grads.IsRequired(0))
+        {
+            return;
+        }
+
+        var gh = grads[0];
+        int n = _split.ChangeCount;
+        for (int r = 0; r < t.Length / n; r++)
+        {
+            RowMath.AddOneMinusSquareTimes(t.Slice(r * n, n), gt.Slice(r * n, n), gh.Slice(r * 2 * n, n));
+        }
+    }
+
     // e = exp(c ⊙ t) over the batch
     private static void ExpOfLogScales(ReadOnlySpan<double> t, ReadOnlySpan<double> c, Span<double> e)
     {
         int n = c.Length;
         for (int r = 0; r < t.Length / n; r++)
         {
-            var tr = t.Slice(r * n, n);
-            var er = e.Slice(r * n, n);
-            for (int j = 0; j < n; j++)
-            {
-                er[j] = c[j] * tr[j];
-            }
+            RowMath.Multiply(t.Slice(r * n, n), c, e.Slice(r * n, n));
         }
 
         TensorPrimitives.Exp(e, e);
     }
 
-    // y = x with the changed half replaced by x_B ⊙ exp(c ⊙ tanh(h_s)) + h_t (inputs x [b, D], h [b, 2n], c [n])
+    // y = x with the changed half replaced by x_B ⊙ exp(c ⊙ t) + h_t (inputs x [b, D], h [b, 2n], t [b, n], c [n])
     private void AffineForward(in CustomOpInputs inputs, Span<double> y)
     {
-        ReadOnlySpan<double> x = inputs[0], h = inputs[1], c = inputs[2];
-        int d = Dimension, n = _split.ChangeCount, start = _split.ChangeStart, rows = x.Length / d;
-        var scratch = Scratch(2 * rows * n);
-        Span<double> t = scratch[..(rows * n)], e = scratch[(rows * n)..];
-        TanhOfScales(h, t);
-        ExpOfLogScales(t, c, e);
-        x.CopyTo(y);
-        for (int r = 0; r < rows; r++)
-        {
-            int xo = (r * d) + start, ho = (r * 2 * n) + n, eo = r * n;
-            for (int j = 0; j < n; j++)
-            {
-                y[xo + j] = (x[xo + j] * e[eo + j]) + h[ho + j];
-            }
-        }
-    }
-
-    // with t = tanh(h_s), e = exp(c ⊙ t), q = ḡ_B ⊙ x_B ⊙ e: x̄_A += ḡ_A, x̄_B += ḡ_B ⊙ e, h̄_t += ḡ_B,
-    // c̄ += Σ_rows q ⊙ t, h̄_s += q ⊙ c ⊙ (1 − t²)
-    private void AffineBackward(in CustomOpInputs inputs, ReadOnlySpan<double> y, ReadOnlySpan<double> gy, in CustomOpGradients grads)
-    {
-        ReadOnlySpan<double> x = inputs[0], h = inputs[1], c = inputs[2];
-        bool needX = grads.IsRequired(0), needH = grads.IsRequired(1), needC = grads.IsRequired(2);
-        Span<double> gx = needX ? grads[0] : default, gh = needH ? grads[1] : default, gc = needC ? grads[2] : default;
+        ReadOnlySpan<double> x = inputs[0], h = inputs[1], t = inputs[2], c = inputs[3];
         int d = Dimension, n = _split.ChangeCount, start = _split.ChangeStart, rows = x.Length / d;
         int passStart = start == 0 ? n : 0, passCount = _split.PassCount;
-        var scratch = Scratch(2 * rows * n);
-        Span<double> t = scratch[..(rows * n)], e = scratch[(rows * n)..];
-        TanhOfScales(h, t);
+        var e = Scratch(rows * n);
         ExpOfLogScales(t, c, e);
         for (int r = 0; r < rows; r++)
         {
-            int xo = (r * d) + start, ho = r * 2 * n, eo = r * n;
-            if (needX)
+            int row = r * d;
+            x.Slice(row + passStart, passCount).CopyTo(y.Slice(row + passStart, passCount));
+            RowMath.MultiplyAdd(x.Slice(row + start, n), e.Slice(r * n, n), h.Slice((r * 2 * n) + n, n), y.Slice(row + start, n));
+        }
+    }
+
+    // with e = exp(c ⊙ t) and q = ȳ_B ⊙ x_B ⊙ e: x̄_A += ȳ_A, x̄_B += ȳ_B ⊙ e, h̄_t += ȳ_B, t̄ += q ⊙ c, c̄ += Σ_rows q ⊙ t.
+    // This node is the first to reach x̄, h̄ and t̄ in the backward pass, so it assigns them instead of clearing and adding.
+    private void AffineBackward(in CustomOpInputs inputs, ReadOnlySpan<double> y, ReadOnlySpan<double> gy, in CustomOpGradients grads)
+    {
+        ReadOnlySpan<double> x = inputs[0], h = inputs[1], t = inputs[2], c = inputs[3];
+        int d = Dimension, n = _split.ChangeCount, start = _split.ChangeStart, rows = x.Length / d;
+        int passStart = start == 0 ? n : 0, passCount = _split.PassCount;
+        var gx = grads.ForWriting(0, out bool assignX);
+        var gh = grads.ForWriting(1, out bool assignH);
+        var gt = grads.ForWriting(2, out bool assignT);
+        var gc = grads.IsRequired(3) ? grads[3] : default;
+        var scratch = Scratch(2 * rows * n);
+        Span<double> e = scratch[..(rows * n)], q = scratch[(rows * n)..];
+        ExpOfLogScales(t, c, e);
+        for (int r = 0; r < rows; r++)
+        {
+            int row = r * d, changed = row + start, er = r * n;
+            var gyB = gy.Slice(changed, n);
+            var eR = e.Slice(er, n);
+            if (!gx.IsEmpty)
             {
-                var gxa = gx.Slice((r * d) + passStart, passCount);
-                TensorPrimitives.Add(gxa, gy.Slice((r * d) + passStart, passCount), gxa);
+                RowMath.Accumulate(gy.Slice(row + passStart, passCount), gx.Slice(row + passStart, passCount), assignX);
+                RowMath.MultiplyAccumulate(gyB, eR, gx.Slice(changed, n), assignX);
             }
 
-            for (int j = 0; j < n; j++)
+            if (!gh.IsEmpty)
             {
-                double g = gy[xo + j], ge = g * e[eo + j];
-                if (needX)
+                var ghRow = gh.Slice(r * 2 * n, 2 * n);
+                if (assignH)
                 {
-                    gx[xo + j] += ge;
+                    ghRow[..n].Clear();
                 }
 
-                if (needH)
+                RowMath.Accumulate(gyB, ghRow[n..], assignH);
+            }
+
+            if (!gt.IsEmpty || !gc.IsEmpty)
+            {
+                var qR = q.Slice(er, n);
+                RowMath.Multiply(gyB, eR, qR);
+                RowMath.Multiply(qR, x.Slice(changed, n), qR);
+                if (!gt.IsEmpty)
                 {
-                    gh[ho + n + j] += g;
+                    RowMath.MultiplyAccumulate(qR, c, gt.Slice(er, n), assignT);
                 }
 
-                double q = ge * x[xo + j], tj = t[eo + j];
-                if (needC)
+                if (!gc.IsEmpty)
                 {
-                    gc[j] += q * tj;
-                }
-
-                if (needH)
-                {
-                    gh[ho + j] += q * c[j] * (1 - (tj * tj));
+                    RowMath.MultiplyAccumulate(qR, t.Slice(er, n), gc, assign: false);
                 }
             }
         }
     }
 
-    // log|J| per row = Σ c ⊙ tanh(h_s) (inputs h [b, 2n], c [n])
+    // log|J| per row = Σ c ⊙ t (inputs t [b, n], c [n])
     private void LogDetForward(in CustomOpInputs inputs, Span<double> logDet)
     {
-        ReadOnlySpan<double> h = inputs[0], c = inputs[1];
-        int n = _split.ChangeCount;
-        var t = Scratch(logDet.Length * n);
-        TanhOfScales(h, t);
+        ReadOnlySpan<double> t = inputs[0], c = inputs[1];
+        int n = c.Length;
         for (int r = 0; r < logDet.Length; r++)
         {
             logDet[r] = TensorPrimitives.Dot(t.Slice(r * n, n), c);
         }
     }
 
+    // t̄ += ḡ c per row; c̄ += Σ_rows ḡ t
     private void LogDetBackward(in CustomOpInputs inputs, ReadOnlySpan<double> logDet, ReadOnlySpan<double> g, in CustomOpGradients grads)
     {
-        ReadOnlySpan<double> h = inputs[0], c = inputs[1];
-        bool needH = grads.IsRequired(0), needC = grads.IsRequired(1);
-        Span<double> gh = needH ? grads[0] : default, gc = needC ? grads[1] : default;
-        int n = _split.ChangeCount;
-        var t = Scratch(g.Length * n);
-        TanhOfScales(h, t);
+        ReadOnlySpan<double> t = inputs[0], c = inputs[1];
+        var gt = grads.IsRequired(0) ? grads[0] : default;
+        var gc = grads.IsRequired(1) ? grads[1] : default;
+        int n = c.Length;
         for (int r = 0; r < g.Length; r++)
         {
-            for (int j = 0; j < n; j++)
+            if (!gt.IsEmpty)
             {
-                double tj = t[(r * n) + j];
-                if (needC)
-                {
-                    gc[j] += g[r] * tj;
-                }
+                RowMath.ScaledAdd(g[r], c, gt.Slice(r * n, n));
+            }
 
-                if (needH)
-                {
-                    gh[(r * 2 * n) + j] += g[r] * c[j] * (1 - (tj * tj));
-                }
+            if (!gc.IsEmpty)
+            {
+                RowMath.ScaledAdd(g[r], t.Slice(r * n, n), gc);
             }
         }
     }

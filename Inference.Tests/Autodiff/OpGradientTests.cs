@@ -64,6 +64,25 @@ public class OpGradientTests
             }
         });
 
+    // y = 3x, whose backward assigns x̄ when it is the first op to reach it (CustomOpGradients.ForWriting)
+    private static readonly CustomOp TripleAssigning = new(
+        "triple-assigning",
+        (in CustomOpInputs inp, Span<double> y) =>
+        {
+            for (int i = 0; i < y.Length; i++)
+            {
+                y[i] = 3 * inp[0][i];
+            }
+        },
+        (in CustomOpInputs inp, ReadOnlySpan<double> y, ReadOnlySpan<double> g, in CustomOpGradients grads) =>
+        {
+            var gx = grads.ForWriting(0, out bool assign);
+            for (int i = 0; i < gx.Length; i++)
+            {
+                gx[i] = (assign ? 0 : gx[i]) + (3 * g[i]);
+            }
+        });
+
     public static readonly OpCase[] All =
     [
         // broadcasting binary ops
@@ -170,6 +189,9 @@ public class OpGradientTests
         new("where", v => Ops.Where(Mask12, v[0], v[1]), U(-1, 1, M(3, 4), M(3, 4))),
         new("mask", v => Ops.Where(Mask12, v[0], -7.0), U(-1, 1, M(3, 4))),
         new("custom op", v => Ops.Custom(AffineCustom, V(3), v[0], v[1]), U(-1, 1, M(3, 4), V(4))),
+        new("custom op assigning, only consumer", v => Ops.Custom(TripleAssigning, V(4), v[0]), U(-1, 1, V(4))),
+        new("custom op assigning, reached first", v => Ops.Exp(v[0]) + Ops.Custom(TripleAssigning, V(4), v[0]), U(-1, 1, V(4))),
+        new("custom op assigning, reached second", v => Ops.Custom(TripleAssigning, V(4), v[0]) * v[0], U(-1, 1, V(4))),
 
         // composites
         new("mlp layer", v => Ops.Tanh(Ops.MatMul(v[0], v[1]) + v[2]), U(-1, 1, M(6, 5), M(5, 9), V(9))),
@@ -235,5 +257,27 @@ public class OpGradientTests
         var x = TestData.Uniform(new Random(1), V(4), 0.5, 1);
         var result = GradCheck.Check(v => Ops.Custom(wrong, V(4), v[0]), [x]);
         Assert.True(result.MaxRelativeError > 0.1, result.ToString());
+    }
+
+    [Fact]
+    public void CustomOp_ForWriting_OverwritesStaleGradientsOfAReusedTape()
+    {
+        // The second backward pass on a reused tape must not see the first pass's gradients: the assigning op
+        // reports overwrite = true once per pass, and an op after it in the backward order adds.
+        var tape = new Tape();
+        double[] expected = new double[4];
+        for (int pass = 0; pass < 2; pass++)
+        {
+            tape.Reset();
+            var x = tape.Variable([1.0 + pass, -2, 0.5, 3]);
+            var y = Ops.Sum(Ops.Square(x) + Ops.Custom(TripleAssigning, Shape.Vector(4), x));
+            tape.Backward(y);
+            for (int i = 0; i < 4; i++)
+            {
+                expected[i] = (2 * x.Value[i]) + 3;
+            }
+
+            Assert.Equal(expected, x.Grad.ToArray());
+        }
     }
 }

@@ -35,10 +35,18 @@ public readonly ref struct CustomOpGradients
     }
 
     /// <summary>Whether input <paramref name="i"/> needs a gradient (when false, <see cref="this[int]"/> is empty).</summary>
-    public bool IsRequired(int i) => _tape.G(_ids[i]) is not null;
+    public bool IsRequired(int i) => _tape.NeedsGrad(_ids[i]);
 
     /// <summary>The gradient buffer of input <paramref name="i"/>: add (do not assign) the contribution.</summary>
     public Span<double> this[int i] => _tape.G(_ids[i]);
+
+    /// <summary>
+    /// The gradient buffer of input <paramref name="i"/> (empty when it needs none), and whether this op is the first to
+    /// reach it in the backward pass. When <paramref name="overwrite"/> is true the buffer holds stale values and the op
+    /// must assign every entry instead of adding, which saves the pass that would clear it; otherwise add as usual. An
+    /// op that takes the same variable as two inputs must finish assigning the first before adding the second.
+    /// </summary>
+    public Span<double> ForWriting(int i, out bool overwrite) => _tape.GFresh(_ids[i], out overwrite);
 }
 
 /// <summary>Computes a custom op's output from its inputs.</summary>
