@@ -24,6 +24,22 @@ internal static class QuickTiming
             return;
         }
 
+        if (args.Length > 0 && args[0] == "steps")
+        {
+            // median and 10th percentile of single training steps, the statistics tools/torch_step.py prints for PyTorch
+            var sb = new VariationalBenchmarks { Dimension = int.Parse(args[1], CultureInfo.InvariantCulture) };
+            sb.Setup();
+            int reps = args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 300;
+            foreach (var (name, f) in new (string, Func<double>)[] { ("2 threads", sb.TrainingStep), ("1 thread", sb.TrainingStepOneThread) })
+            {
+                var (median, p10) = MedianAndP10(f, reps);
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"inference float64 D={sb.Dimension} {name}: median {median * 1e3:F3} ms, p10 {p10 * 1e3:F3} ms"));
+            }
+
+            sb.Dispose();
+            return;
+        }
+
         if (args.Length > 0 && args[0] == "nodes")
         {
             int d = int.Parse(args[1], CultureInfo.InvariantCulture);
@@ -94,6 +110,25 @@ internal static class QuickTiming
         }
 
         return best;
+    }
+
+    private static (double Median, double P10) MedianAndP10(Func<double> f, int n)
+    {
+        for (int i = 0; i < n / 4; i++)
+        {
+            f();
+        }
+
+        var times = new double[n];
+        for (int i = 0; i < n; i++)
+        {
+            long t0 = Stopwatch.GetTimestamp();
+            f();
+            times[i] = Stopwatch.GetElapsedTime(t0).TotalSeconds;
+        }
+
+        Array.Sort(times);
+        return (times[n / 2], times[n / 10]);
     }
 
     private static double Percentile10(Func<double> f, int n)

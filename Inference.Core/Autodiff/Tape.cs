@@ -121,6 +121,14 @@ public sealed class Tape
     /// <summary>A constant scalar.</summary>
     public Var Constant(double value) => CopyLeaf([value], Shape.Scalar, false, nameof(value));
 
+    /// <summary>A constant leaf of zeros (a zero log-determinant of a volume-preserving layer, for example).</summary>
+    public Var Zeros(Shape shape)
+    {
+        int id = Push(null, shape, -1, -1, -1, false);
+        _values[id].AsSpan(0, shape.Length).Clear();
+        return new Var(this, id);
+    }
+
     /// <summary>
     /// A constant leaf that reads <paramref name="tensor"/>'s array directly (no copy): the cheap way to
     /// bring data matrices onto the tape. The array must not change until the tape is reset.

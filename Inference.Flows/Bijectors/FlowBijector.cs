@@ -57,7 +57,10 @@ public abstract class FlowBijector : Module, IBijector
     protected static Var EventSum(Var t) => t.Shape.Rank == 1 ? Ops.Sum(t) : Ops.Sum(t, -1);
 
     /// <summary>A per-event constant c as a scalar (single event) or a [batch] vector.</summary>
-    protected static Var PerEvent(Var like, Var scalar) => like.Shape.Rank == 1 ? scalar : Ops.Sum(like * 0.0, -1) + scalar;
+    protected static Var PerEvent(Var like, Var scalar) => like.Shape.Rank == 1 ? scalar : ZeroPerEvent(like) + scalar;
+
+    /// <summary>A zero log-determinant per event: a constant scalar (single event) or [batch] vector, with no work over the events.</summary>
+    protected static Var ZeroPerEvent(Var like) => like.Tape.Zeros(like.Shape.Rank == 1 ? Shape.Scalar : Shape.Vector(like.Shape[0]));
 
     private void CheckEvent(Var v, string name)
     {

@@ -63,14 +63,14 @@ public sealed class Permutation : FlowBijector
     /// <inheritdoc/>
     protected override Var ForwardCore(Var x, out Var logAbsDetJacobian)
     {
-        logAbsDetJacobian = EventSum(x * 0.0);
+        logAbsDetJacobian = ZeroPerEvent(x);
         return Ops.Gather(x, _index);
     }
 
     /// <inheritdoc/>
     protected override Var InverseCore(Var y, out Var logAbsDetJacobian)
     {
-        logAbsDetJacobian = EventSum(y * 0.0);
+        logAbsDetJacobian = ZeroPerEvent(y);
         return Ops.Gather(y, _inverse);
     }
 }

@@ -212,4 +212,22 @@ public class TapeTests
         Assert.False(b.RequiresGrad);
         Assert.Equal([2.0, 3.0], y.Grad.ToArray());
     }
+
+    [Fact]
+    public void Zeros_IsAZeroConstant_EvenInABufferReusedFromNonZeroValues()
+    {
+        var tape = new Tape();
+        var x = tape.Variable([1.0, 2, 3]);
+        tape.Backward(Ops.Sum(x * 5.0));
+        tape.Reset();
+        var z = tape.Zeros(Shape.Vector(3));   // takes the slot whose buffer held x's values
+        var y = tape.Variable([4.0, 5, 6]);
+        var total = Ops.Sum(z + (y * 2.0));
+        tape.Backward(total);
+        Assert.Equal(new double[3], z.Value.ToArray());
+        Assert.False(z.RequiresGrad);
+        Assert.Equal(30.0, total.Item);
+        Assert.Equal([2.0, 2, 2], y.Grad.ToArray());
+        Assert.Equal(Shape.Scalar, tape.Zeros(Shape.Scalar).Shape);
+    }
 }
