@@ -54,4 +54,9 @@ public sealed class Linear : Module
     public Var Forward(Var x) => x.Shape.Rank == 2
         ? Ops.Linear(x, Weight.On(x.Tape), Bias.On(x.Tape))
         : Ops.MatMul(x, Weight.On(x.Tape)) + Bias.On(x.Tape);
+
+    /// <summary>max(xW + b, 0), fused into one node for a batch.</summary>
+    public Var ForwardRelu(Var x) => x.Shape.Rank == 2
+        ? Ops.LinearRelu(x, Weight.On(x.Tape), Bias.On(x.Tape))
+        : Ops.Relu(Forward(x));
 }

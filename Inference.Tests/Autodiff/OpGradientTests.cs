@@ -161,6 +161,9 @@ public class OpGradientTests
         new("matmul vectors", v => Ops.MatMul(v[0], v[1]), U(-1, 1, V(6), V(6))),
         new("linear", v => Ops.Linear(v[0], v[1], v[2]), U(-1, 1, M(5, 4), M(4, 3), V(3))),
         new("linear 512-bit tiles and tails", v => Ops.Linear(v[0], v[1], v[2]), U(-1, 1, M(9, 7), M(7, 37), V(37))),
+        new("linear relu", v => Ops.LinearRelu(v[0], v[1], v[2]), U(-1, 1, M(5, 4), M(4, 3), V(3))),
+        new("linear relu, 20 rows, 17 outputs", v => Ops.LinearRelu(v[0], v[1], v[2]), U(-1, 1, M(20, 6), M(6, 17), V(17))),
+        new("linear relu input reused", v => Ops.LinearRelu(v[0], v[1], v[2]) * Ops.Linear(v[0], v[1], v[2]), U(-1, 1, M(5, 4), M(4, 3), V(3))),
         new("linear input reused", v => Ops.Linear(v[0], v[1], v[2]) + Ops.MatMul(v[0], v[1]), U(-1, 1, M(5, 4), M(4, 3), V(3))),
 
         // fresh-gradient paths: an input reached by several consumers, overwritten first, then added to
@@ -279,5 +282,31 @@ public class OpGradientTests
 
             Assert.Equal(expected, x.Grad.ToArray());
         }
+    }
+
+    [Fact]
+    public void LinearRelu_EqualsReluOfLinear_ToTheBit()
+    {
+        var rng = new Random(7);
+        var x = TestData.Uniform(rng, M(24, 9), -1, 1);
+        var w = TestData.Uniform(rng, M(9, 13), -1, 1);
+        var b = TestData.Uniform(rng, V(13), -1, 1);
+        var cot = TestData.Uniform(rng, M(24, 13), -1, 1);
+        (double[] Y, double[] Gx, double[] Gw, double[] Gb) Run(Func<Var, Var, Var, Var> layer)
+        {
+            var tape = new Tape();
+            var (xv, wv, bv) = (tape.Variable(x), tape.Variable(w), tape.Variable(b));
+            var y = layer(xv, wv, bv);
+            tape.Backward(Ops.Sum(y * tape.Constant(cot)));
+            return (y.Value.ToArray(), xv.Grad.ToArray(), wv.Grad.ToArray(), bv.Grad.ToArray());
+        }
+
+        var fused = Run(Ops.LinearRelu);
+        var composed = Run((a, c, d) => Ops.Relu(Ops.Linear(a, c, d)));
+        Assert.Contains(0.0, fused.Y);
+        Assert.Equal(composed.Y, fused.Y);
+        Assert.Equal(composed.Gx, fused.Gx);
+        Assert.Equal(composed.Gw, fused.Gw);
+        Assert.Equal(composed.Gb, fused.Gb);
     }
 }

@@ -1,6 +1,7 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 using System.Numerics.Tensors;
 
 namespace Inference.Autodiff.Kernels;
@@ -20,6 +21,15 @@ internal static class Elementwise
         ref double gr = ref MemoryMarshal.GetReference(g);
         ref double or = ref MemoryMarshal.GetReference(gx);
         int i = 0;
+        if (Vector512.IsHardwareAccelerated)
+        {
+            for (; i + 8 <= n; i += 8)
+            {
+                var kept = Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.LoadUnsafe(ref xr, (nuint)i), Vector512<double>.Zero), Vector512.LoadUnsafe(ref gr, (nuint)i), Vector512<double>.Zero);
+                (accumulate ? kept + Vector512.LoadUnsafe(ref or, (nuint)i) : kept).StoreUnsafe(ref or, (nuint)i);
+            }
+        }
+
         int w = Vector<double>.Count;
         for (; i + w <= n; i += w)
         {

@@ -9,7 +9,16 @@ public static partial class Ops
     /// The fused affine map y = x·W + b for x [m, k], W [k, n] and b [n] (a dense layer): one node instead of a
     /// product and a broadcast sum, so neither the forward pass nor the backward pass copies the [m, n] block.
     /// </summary>
-    public static Var Linear(Var x, Var weight, Var bias)
+    public static Var Linear(Var x, Var weight, Var bias) => LinearCore(x, weight, bias, LinearOp.Instance);
+
+    /// <summary>
+    /// max(x·W + b, 0): a dense layer and its ReLU in one node. The ReLU is applied in place and its backward pass
+    /// masks the output gradient by y &gt; 0 (the same as x·W + b &gt; 0), so the layer keeps no pre-activation
+    /// buffer and records no second node; the values and gradients are those of <c>Relu(Linear(x, W, b))</c> to the bit.
+    /// </summary>
+    public static Var LinearRelu(Var x, Var weight, Var bias) => LinearCore(x, weight, bias, LinearOp.WithRelu);
+
+    private static Var LinearCore(Var x, Var weight, Var bias, LinearOp op)
     {
         var tape = TapeOf(x, weight, nameof(x), nameof(weight));
         int xi = tape.Check(x), wi = tape.Check(weight), bi = tape.Check(bias);
@@ -25,7 +34,7 @@ public static partial class Ops
         }
 
         int m = sx[0], k = sx[1], n = sw[1];
-        int id = tape.Push(LinearOp.Instance, Shape.Matrix(m, n), xi, wi, bi);
+        int id = tape.Push(op, Shape.Matrix(m, n), xi, wi, bi);
         Span<double> y = tape.V(id);
         // every row starts as b
         ReadOnlySpan<double> b = tape.V(bi);
@@ -35,6 +44,11 @@ public static partial class Ops
         }
 
         MatMulKernel.Gemm(tape.V(xi), k, 1, tape.V(wi), y, m, k, n, accumulate: true);
+        if (op.Relu)
+        {
+            TensorPrimitives.Max(y, 0.0, y);
+        }
+
         return tape.Wrap(id);
     }
 
@@ -43,13 +57,26 @@ public static partial class Ops
         // below this many rows the input gradient skips transposing W
         private const int SmallBatch = 16;
 
-        public static readonly LinearOp Instance = new();
+        public static readonly LinearOp Instance = new(relu: false);
+        public static readonly LinearOp WithRelu = new(relu: true);
+
+        private LinearOp(bool relu) => Relu = relu;
+
+        public bool Relu { get; }
 
         public void Backward(Tape tape, int id, in NodeRecord node)
         {
             Shape sx = tape.Node(node.In0).Shape;
             int m = sx[0], k = sx[1], n = node.Shape[1];
             ReadOnlySpan<double> g = tape.G(id)!;
+            if (Relu)
+            {
+                // the gradient of the pre-activation: the output gradient where the output is positive
+                var masked = tape.Scratch(1, m * n);
+                Elementwise.ReluBackward(tape.V(id), g, masked, accumulate: false);
+                g = masked;
+            }
+
             double[]? gx = tape.GFresh(node.In0, out bool freshX);
             double[]? gw = tape.GFresh(node.In1, out bool freshW);
             double[]? gb = tape.GFresh(node.In2, out bool freshB);
