@@ -68,7 +68,7 @@ internal static class QuickTiming
         if (args.Length > 0 && args[0] == "gemm")
         {
             // dense-layer products of one half-batch (128 rows) of the D = 10 / 100 RealNVP step
-            foreach (var (m, k, n, name) in new[] { (128, 64, 10, "h·W, 10 outputs"), (128, 64, 5, "g·Wᵀ, 5 inputs"), (128, 64, 64, "h·W, 64 outputs"), (128, 50, 64, "x·W, 50 inputs"), (128, 64, 100, "h·W, 100 outputs") })
+            foreach (var (m, k, n, name) in new[] { (128, 64, 16, "h·W, 16 outputs"), (128, 64, 8, "h·W, 8 outputs"), (128, 10, 64, "g·Wᵀ, k = 10"), (128, 5, 64, "x·W, 5 inputs"), (128, 64, 10, "h·W, 10 outputs"), (128, 64, 5, "g·Wᵀ, 5 inputs"), (128, 64, 64, "h·W, 64 outputs"), (128, 50, 64, "x·W, 50 inputs"), (128, 64, 100, "h·W, 100 outputs") })
             {
                 var a = new double[m * k]; var b = new double[k * n]; var c = new double[m * n];
                 new Randomness.Rng(1).Normal(a); new Randomness.Rng(2).Normal(b);

@@ -8,10 +8,13 @@ public class MatMulKernelTests
     public static TheoryData<int, int, int> Sizes() => new()
     {
         { 1, 1, 1 }, { 3, 5, 7 }, { 4, 4, 8 }, { 5, 3, 9 }, { 8, 16, 16 }, { 13, 11, 21 }, { 17, 33, 12 }, { 64, 64, 64 }, { 2, 1, 3 },
-        // narrow B (n < 12 with k ≥ 2 vectors): the dot-product path, with row and k tails
-        { 7, 9, 5 }, { 9, 37, 11 }, { 4, 8, 1 }, { 256, 64, 10 },
-        // 8 < n < 64 and not a multiple of 8 with m ≥ 8 (13×11×21, 17×33×12, 9×37×11, 256×64×10 above): B and C padded
-        { 8, 3, 63 }, { 128, 64, 50 },
+        // narrow B (n < 12 with k ≥ 2 vectors, fewer than 8 rows or fewer than 4 columns): the dot-product path, with
+        // row and k tails
+        { 7, 9, 5 }, { 4, 8, 1 }, { 16, 20, 3 },
+        // 4 ≤ n < 64 and not a multiple of 8 with m ≥ 8 (13×11×21, 17×33×12 above): B and C padded
+        { 8, 3, 63 }, { 128, 64, 50 }, { 9, 37, 11 }, { 256, 64, 10 }, { 128, 64, 5 }, { 12, 16, 4 },
+        // n = 8: one 512-bit tile per strip
+        { 128, 64, 8 },
         // B larger than twice the L1 budget (k·n ≥ 8192): k taken in slabs that continue the sums in C
         { 6, 130, 64 }, { 9, 1100, 8 }, { 64, 128, 100 },
     };
