@@ -24,6 +24,25 @@ internal static class QuickTiming
             return;
         }
 
+        if (args.Length > 0 && args[0] == "parts")
+        {
+            // the step's parts: forward + backward on two threads and on one, gradient clipping, Adam, clearing gradients
+            int d = int.Parse(args[1], CultureInfo.InvariantCulture);
+            var flow = Inference.Flows.FlowDistribution.RealNvp(d, 8, [64, 64], new Randomness.Rng(1));
+            var adam = new Inference.Flows.Optimizers.Adam(flow.Parameters(), 1e-3);
+            var target = Inference.Densities.LogDensity.FromBatchedTape(d, x => -0.5 * Inference.Autodiff.Ops.Sum(Inference.Autodiff.Ops.Square(x), -1));
+            using var par = new Inference.Flows.Variational.ReverseKlStep(flow, target, 256, 1, false, true);
+            using var ser = new Inference.Flows.Variational.ReverseKlStep(flow, target, 256, 1, false, false);
+            var noise = new double[256 * d];
+            new Randomness.Rng(2).Normal(noise);
+            for (int rep = 0; rep < 3; rep++)
+            {
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"D = {d}: forward + backward on 2 threads {Percentile10(() => par.Run(noise, 1), 300) * 1e6:F0} µs, on 1 {Percentile10(() => ser.Run(noise, 1), 300) * 1e6:F0} µs; clip {Percentile10(() => { adam.ClipGradientNorm(1e4); return 0; }, 300) * 1e6:F1} µs, Adam {Percentile10(() => { adam.Step(); return 0; }, 300) * 1e6:F1} µs, zero grad {Percentile10(() => { flow.Transform.ZeroGrad(); return 0; }, 300) * 1e6:F1} µs"));
+            }
+
+            return;
+        }
+
         if (args.Length > 0 && args[0] == "steps")
         {
             // median and 10th percentile of single training steps, the statistics tools/torch_step.py prints for PyTorch

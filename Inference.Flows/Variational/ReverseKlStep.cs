@@ -1,6 +1,7 @@
 using System.Runtime.ExceptionServices;
 using Inference.Autodiff;
 using Inference.Densities;
+using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
 
 namespace Inference.Flows.Variational;
 
@@ -77,10 +78,34 @@ internal sealed class ReverseKlStep : IDisposable
 
         if (double.IsFinite(value))
         {
-            _flow.Transform.ZeroGrad();
-            foreach (var half in _halves)
+            // each parameter's gradient is the halves' gradients added in a fixed order, in one pass
+            var parameters = _flow.Transform.Parameters();
+            for (int i = 0; i < parameters.Count; i++)
             {
-                _flow.Transform.CollectGradients(half.Tape);
+                var parameter = parameters[i];
+                var grad = parameter.Grad;
+                bool any = false;
+                foreach (var half in _halves)
+                {
+                    if (half.Tape.TryGetBinding(parameter, out var v) && v.RequiresGrad)
+                    {
+                        if (any)
+                        {
+                            TensorPrimitives.Add(grad, v.Grad, grad);
+                        }
+                        else
+                        {
+                            v.Grad.CopyTo(grad);
+                        }
+
+                        any = true;
+                    }
+                }
+
+                if (!any)
+                {
+                    Array.Clear(grad);
+                }
             }
         }
 
