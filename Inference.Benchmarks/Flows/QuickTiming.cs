@@ -43,6 +43,34 @@ internal static class QuickTiming
             return;
         }
 
+        if (args.Length > 0 && args[0] == "flow")
+        {
+            // quick flow NAME D: one reverse-KL step (2 threads, and 1) of a flow-report flow on the isotropic Gaussian
+            string name = args[1];
+            int d = int.Parse(args[2], CultureInfo.InvariantCulture);
+            var flow = Flows.FlowReport.Create(name, d, new Randomness.Rng(1));
+            var adam = new Inference.Flows.Optimizers.Adam(flow.Parameters(), 1e-3);
+            var target = Inference.Densities.LogDensity.FromBatchedTape(d, x => -0.5 * Inference.Autodiff.Ops.Sum(Inference.Autodiff.Ops.Square(x), -1));
+            using var par = new Inference.Flows.Variational.ReverseKlStep(flow, target, 256, 1, false, true);
+            using var ser = new Inference.Flows.Variational.ReverseKlStep(flow, target, 256, 1, false, false);
+            var noise = new double[256 * d];
+            var rng = new Randomness.Rng(2);
+            double Step(Inference.Flows.Variational.ReverseKlStep step)
+            {
+                rng.Normal(noise);
+                double v = step.Run(noise, 1);
+                adam.ClipGradientNorm(1e4);
+                adam.Step();
+                return v;
+            }
+
+            int reps = args.Length > 3 ? int.Parse(args[3], CultureInfo.InvariantCulture) : 100;
+            var (m2, p2) = MedianAndP10(() => Step(par), reps);
+            var (m1, p1) = MedianAndP10(() => Step(ser), reps);
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{name} D={d}: step median {m2 * 1e3:F2} ms (p10 {p2 * 1e3:F2}), one thread {m1 * 1e3:F2} ms (p10 {p1 * 1e3:F2})"));
+            return;
+        }
+
         if (args.Length > 0 && args[0] == "steps")
         {
             // median and 10th percentile of single training steps, the statistics tools/torch_step.py prints for PyTorch

@@ -9,8 +9,9 @@ namespace Inference.Flows.Bijectors;
 /// (10⁻³ + softplus, shifted so that a raw 0 gives 1); the derivatives at ±B are 1, so the map is C¹ across the tails.
 /// </summary>
 /// <remarks>
-/// The bin of each point is looked up on the values and enters the tape as a constant one-hot mask, so the
-/// tape holds ordinary differentiable ops and gradients are exact within a bin.
+/// The bin of each point is looked up on the values and its knots are picked out by index
+/// (<see cref="Ops.TakeAlongLastAxis"/>), so the tape holds ordinary differentiable ops and gradients are exact
+/// within a bin.
 /// </remarks>
 internal static class RationalQuadraticSpline
 {
@@ -65,31 +66,29 @@ internal static class RationalQuadraticSpline
         var dLeft = Ops.Scatter(interior, Enumerable.Range(1, k - 1).ToArray(), k) + tape.Constant(leftEnd);
         var dRight = Ops.Scatter(interior, Enumerable.Range(0, k - 1).ToArray(), k) + tape.Constant(rightEnd);
 
-        // the bin of each point, as a one-hot constant
+        // the bin of each point, looked up on the values; the knots of that bin are picked out by index
         var knots = (inverse ? yLeft : xLeft).Value;
-        var oneHot = new double[rows * n * k];
+        var bin = new int[rows * n];
         for (int i = 0; i < inside.Length; i++)
         {
-            int bin = 0;
+            int b = 0;
             if (inside[i])
             {
-                for (int b = 1; b < k && knots[(i * k) + b] <= values[i]; b++)
+                while (b + 1 < k && knots[(i * k) + b + 1] <= values[i])
                 {
-                    bin = b;
+                    b++;
                 }
             }
 
-            oneHot[(i * k) + bin] = 1;
+            bin[i] = b;
         }
 
-        var mask = tape.Constant(oneHot, Shape.Of(rows, n, k));
-        Var Select(Var t) => Ops.Sum(t * mask, -1);
-        var x0 = Select(xLeft);
-        var y0 = Select(yLeft);
-        var w = Select(binWidth);
-        var h = Select(binHeight);
-        var d0 = Select(dLeft);
-        var d1 = Select(dRight);
+        var x0 = Ops.TakeAlongLastAxis(xLeft, bin);
+        var y0 = Ops.TakeAlongLastAxis(yLeft, bin);
+        var w = Ops.TakeAlongLastAxis(binWidth, bin);
+        var h = Ops.TakeAlongLastAxis(binHeight, bin);
+        var d0 = Ops.TakeAlongLastAxis(dLeft, bin);
+        var d1 = Ops.TakeAlongLastAxis(dRight, bin);
         var slope = h / w;
         // outside points get the left end (θ = 0 in bin 0), where every term is finite; their results are discarded
         var v = Ops.Where(inside, input, -bound);

@@ -26,6 +26,8 @@ public class OpGradientTests
         rng => shapes.Select(s => TestData.AwayFromZero(rng, s, -2, 2, 0.05)).ToArray();
 
     private static readonly int[] GatherIndex = [2, 0, 2, 3, 1];
+    private static readonly int[] TakeIndex12 = [4, 0, 2, 2, 1, 3, 0, 4, 4, 1, 3, 2];
+    private static readonly int[] TakeIndex4 = [5, 0, 3, 3];
     private static readonly int[] ScatterIndex = [1, 3, 1];
     private static readonly bool[] Mask12 = [true, false, false, true, true, false, true, true, false, false, true, false];
 
@@ -111,6 +113,7 @@ public class OpGradientTests
         new("add constant", v => v[0] + 1.5, U(-2, 2, M(3, 4))),
         new("constant minus", v => 1.5 - v[0], U(-2, 2, M(3, 4))),
         new("scale", v => v[0] * -2.5, U(-2, 2, M(3, 4))),
+        new("scale, input reached first by another op", v => (v[0] * -2.5) + Ops.Exp(v[0]), U(-2, 2, M(3, 4))),
         new("constant over", v => 3.0 / v[0], U(0.5, 2, M(3, 4))),
         new("pow constant", v => Ops.Pow(v[0], 2.7), U(0.5, 2, M(3, 4))),
 
@@ -161,6 +164,8 @@ public class OpGradientTests
         new("matmul vectors", v => Ops.MatMul(v[0], v[1]), U(-1, 1, V(6), V(6))),
         new("linear", v => Ops.Linear(v[0], v[1], v[2]), U(-1, 1, M(5, 4), M(4, 3), V(3))),
         new("linear 512-bit tiles and tails", v => Ops.Linear(v[0], v[1], v[2]), U(-1, 1, M(9, 7), M(7, 37), V(37))),
+        new("take along last axis, rank 3", v => Ops.TakeAlongLastAxis(v[0], TakeIndex12) * 2.0, U(-1, 1, T3(3, 4, 5))),
+        new("take along last axis, rank 2, reused", v => Ops.TakeAlongLastAxis(v[0], TakeIndex4) + Ops.Sum(v[0], -1), U(-1, 1, M(4, 6))),
         new("linear relu", v => Ops.LinearRelu(v[0], v[1], v[2]), U(-1, 1, M(5, 4), M(4, 3), V(3))),
         new("linear relu, 20 rows, 17 outputs", v => Ops.LinearRelu(v[0], v[1], v[2]), U(-1, 1, M(20, 6), M(6, 17), V(17))),
         new("linear relu input reused", v => Ops.LinearRelu(v[0], v[1], v[2]) * Ops.Linear(v[0], v[1], v[2]), U(-1, 1, M(5, 4), M(4, 3), V(3))),
@@ -308,5 +313,19 @@ public class OpGradientTests
         Assert.Equal(composed.Gx, fused.Gx);
         Assert.Equal(composed.Gw, fused.Gw);
         Assert.Equal(composed.Gb, fused.Gb);
+    }
+
+    [Fact]
+    public void TakeAlongLastAxis_PicksOneEntryPerLine_AndChecksItsIndices()
+    {
+        var tape = new Tape();
+        var x = tape.Variable([1.0, 2, 3, 4, 5, 6], Shape.Matrix(2, 3));
+        var y = Ops.TakeAlongLastAxis(x, [2, 0]);
+        Assert.Equal(Shape.Vector(2), y.Shape);
+        Assert.Equal([3.0, 4], y.Value.ToArray());
+        tape.Backward(Ops.Sum(y * tape.Constant([10.0, 20])));
+        Assert.Equal([0.0, 0, 10, 20, 0, 0], x.Grad.ToArray());
+        Assert.Throws<ArgumentException>("index", () => Ops.TakeAlongLastAxis(x, [0]));
+        Assert.Throws<ArgumentOutOfRangeException>("index", () => Ops.TakeAlongLastAxis(x, [0, 3]));
     }
 }

@@ -64,5 +64,20 @@ public static partial class Ops
             TensorPrimitives.Multiply(x, node.S0, y);
 
         protected override void Derivative(Tape tape, ReadOnlySpan<double> x, ReadOnlySpan<double> y, Span<double> d, in NodeRecord node) => d.Fill(node.S0);
+
+        // gx (+)= c·g in one pass, without a buffer of c's
+        protected override bool BackwardFused(ReadOnlySpan<double> x, ReadOnlySpan<double> g, Span<double> gx, bool accumulate, in NodeRecord node)
+        {
+            if (accumulate)
+            {
+                TensorPrimitives.MultiplyAdd(g, node.S0, gx, gx);
+            }
+            else
+            {
+                TensorPrimitives.Multiply(g, node.S0, gx);
+            }
+
+            return true;
+        }
     }
 }

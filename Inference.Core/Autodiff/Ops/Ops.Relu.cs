@@ -17,7 +17,7 @@ public static partial class Ops
             TensorPrimitives.Max(x, 0.0, y);
         }
 
-        protected override bool BackwardFused(ReadOnlySpan<double> x, ReadOnlySpan<double> g, Span<double> gx, bool accumulate)
+        protected override bool BackwardFused(ReadOnlySpan<double> x, ReadOnlySpan<double> g, Span<double> gx, bool accumulate, in NodeRecord node)
         {
             Elementwise.ReluBackward(x, g, gx, accumulate);
             return true;

@@ -37,6 +37,17 @@ public static partial class Ops
         y.Clear();
         for (int o = 0; o < outer; o++)
         {
+            if (inner == 1)
+            {
+                // along the last axis: one element per index, no span per element
+                for (int j = 0; j < m; j++)
+                {
+                    y[(o * size) + index[j]] += xv[(o * m) + j];
+                }
+
+                continue;
+            }
+
             for (int j = 0; j < m; j++)
             {
                 var dst = y.Slice(((o * size) + index[j]) * inner, inner);
@@ -65,6 +76,16 @@ public static partial class Ops
             int m = index.Length;
             for (int o = 0; o < outer; o++)
             {
+                if (inner == 1)
+                {
+                    for (int j = 0; j < m; j++)
+                    {
+                        gx[(o * m) + j] += g[(o * size) + index[j]];
+                    }
+
+                    continue;
+                }
+
                 for (int j = 0; j < m; j++)
                 {
                     var dst = gx.AsSpan(((o * m) + j) * inner, inner);

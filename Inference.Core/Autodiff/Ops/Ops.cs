@@ -45,10 +45,10 @@ internal abstract class UnaryOp : IOp
     protected abstract void Derivative(Tape tape, ReadOnlySpan<double> x, ReadOnlySpan<double> y, Span<double> d, in NodeRecord node);
 
     /// <summary>
-    /// gx (+)= g·dy/dx in one pass, for ops whose derivative folds into the product (ReLU); returns false to use
-    /// <see cref="Derivative"/> and a multiply instead.
+    /// gx (+)= g·dy/dx in one pass, for ops whose derivative folds into the product (ReLU, a constant scale); returns
+    /// false to use <see cref="Derivative"/> and a multiply instead.
     /// </summary>
-    protected virtual bool BackwardFused(ReadOnlySpan<double> x, ReadOnlySpan<double> g, Span<double> gx, bool accumulate) => false;
+    protected virtual bool BackwardFused(ReadOnlySpan<double> x, ReadOnlySpan<double> g, Span<double> gx, bool accumulate, in NodeRecord node) => false;
 
     public void Backward(Tape tape, int id, in NodeRecord node)
     {
@@ -59,7 +59,7 @@ internal abstract class UnaryOp : IOp
         }
 
         var g = tape.G(id)!;
-        if (BackwardFused(tape.V(node.In0), g, gx, accumulate: !fresh))
+        if (BackwardFused(tape.V(node.In0), g, gx, accumulate: !fresh, in node))
         {
             return;
         }
