@@ -86,8 +86,15 @@ public sealed class Made : Module
         var h = x;
         for (int l = 0; l < _layers.Length; l++)
         {
+            bool hidden = l < _layers.Length - 1;
+            if (hidden && ActivationFunction == Activation.Relu)
+            {
+                h = _layers[l].ForwardRelu(h);
+                continue;
+            }
+
             h = _layers[l].Forward(h);
-            if (l < _layers.Length - 1)
+            if (hidden)
             {
                 h = Mlp.Activate(h, ActivationFunction);
             }

@@ -75,4 +75,16 @@ public sealed class MaskedLinear : Module
         var w = Weight.On(t) * t.Constant(_mask);
         return x.Shape.Rank == 2 ? Ops.Linear(x, w, Bias.On(t)) : Ops.MatMul(x, w) + Bias.On(t);
     }
+
+    /// <summary>max(x(W ⊙ M) + b, 0), fused into one node for a batch.</summary>
+    public Var ForwardRelu(Var x)
+    {
+        if (x.Shape.Rank != 2)
+        {
+            return Ops.Relu(Forward(x));
+        }
+
+        var t = x.Tape;
+        return Ops.LinearRelu(x, Weight.On(t) * t.Constant(_mask), Bias.On(t));
+    }
 }

@@ -29,6 +29,21 @@ public static partial class Ops
         ReadOnlySpan<double> xv = tape.V(xi);
         Span<double> y = tape.V(id);
         int block = length * inner;
+        if (block < ShortBlock)
+        {
+            // short blocks (a column of a [batch, D, 2] parameter block): element copies, no span per block
+            for (int o = 0; o < outer; o++)
+            {
+                int from = ((o * len) + start) * inner, to = o * block;
+                for (int b = 0; b < block; b++)
+                {
+                    y[to + b] = xv[from + b];
+                }
+            }
+
+            return tape.Wrap(id);
+        }
+
         for (int o = 0; o < outer; o++)
         {
             xv.Slice(((o * len) + start) * inner, block).CopyTo(y.Slice(o * block, block));
@@ -36,6 +51,9 @@ public static partial class Ops
 
         return tape.Wrap(id);
     }
+
+    // below this many elements per copied block, plain loops beat a span and a copy call per block
+    private const int ShortBlock = 16;
 
     private sealed class SliceOp : IOp
     {
@@ -53,6 +71,30 @@ public static partial class Ops
             var (outer, len, inner) = tape.Node(node.In0).Shape.AroundAxis(node.I0);
             int block = node.Shape[node.I0] * inner;
             int before = node.I1 * inner, rowLength = len * inner;
+            if (rowLength < ShortBlock)
+            {
+                for (int o = 0; o < outer; o++)
+                {
+                    int row = o * rowLength, src = (o * block) - before;
+                    if (fresh)
+                    {
+                        for (int j = 0; j < rowLength; j++)
+                        {
+                            gx[row + j] = j >= before && j < before + block ? g[src + j] : 0;
+                        }
+                    }
+                    else
+                    {
+                        for (int j = before; j < before + block; j++)
+                        {
+                            gx[row + j] += g[src + j];
+                        }
+                    }
+                }
+
+                return;
+            }
+
             for (int o = 0; o < outer; o++)
             {
                 var row = gx.AsSpan(o * rowLength, rowLength);
