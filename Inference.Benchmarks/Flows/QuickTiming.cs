@@ -178,22 +178,6 @@ internal static class QuickTiming
         return (times[n / 2], times[n / 10]);
     }
 
-    private static double Percentile10(Func<double> f, int n)
-    {
-        for (int i = 0; i < n / 4; i++)
-        {
-            f();
-        }
-
-        var times = new double[n];
-        for (int i = 0; i < n; i++)
-        {
-            long t0 = Stopwatch.GetTimestamp();
-            f();
-            times[i] = Stopwatch.GetElapsedTime(t0).TotalSeconds;
-        }
-
-        Array.Sort(times);
-        return times[n / 10]; // the 10th percentile: robust to other tenants of a shared machine
-    }
+    // the 10th percentile: robust to other tenants of a shared machine
+    private static double Percentile10(Func<double> f, int n) => MedianAndP10(f, n).P10;
 }
