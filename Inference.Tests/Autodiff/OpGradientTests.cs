@@ -199,6 +199,7 @@ public class OpGradientTests
         new("gather last with repeats", v => Ops.Gather(v[0], GatherIndex), U(-1, 1, M(3, 4))),
         new("gather rows", v => Ops.Gather(v[0], GatherIndex, axis: 0), U(-1, 1, M(4, 3))),
         new("scatter last", v => Ops.Scatter(v[0], ScatterIndex, 5), U(-1, 1, M(2, 3))),
+        new("scatter last, input reached first by another op", v => Ops.Sum(Ops.Scatter(v[0], ScatterIndex, 5), -1) + Ops.Sum(Ops.Exp(v[0]), -1), U(-1, 1, M(2, 3))),
         new("scatter rows", v => Ops.Scatter(v[0], ScatterIndex, 4, axis: 0), U(-1, 1, M(3, 2))),
         new("where", v => Ops.Where(Mask12, v[0], v[1]), U(-1, 1, M(3, 4), M(3, 4))),
         new("mask", v => Ops.Where(Mask12, v[0], -7.0), U(-1, 1, M(3, 4))),

@@ -117,6 +117,44 @@ public class VariationalTests
     }
 
     [Fact]
+    public void TrainingStep_GradientEqualsTheWholeBatchGradient_OnOneThreadAndTwo()
+    {
+        // the step splits the batch into halves with a tape each and adds their parameter gradients: the result must
+        // be −∇ of the ELBO over the whole batch, as one tape computes it
+        const int d = 3, batch = 8;
+        var target = LogDensity.FromBatchedTape(d, x => -0.5 * Ops.Sum(Ops.Square(x - 1.0), -1));
+        var noise = new double[batch * d];
+        new Rng(18).Normal(noise);
+        var flow = FlowDistribution.RealNvp(d, 2, [8], new Rng(19));
+        foreach (var p in flow.Parameters())
+        {
+            new Rng(20).Normal(p.Value.Data);   // away from the identity start, so every gradient is non-zero
+            System.Numerics.Tensors.TensorPrimitives.Multiply(p.Value.Data, 0.3, p.Value.Data);
+        }
+
+        var tape = new Inference.Autodiff.Tape();
+        var (x, logQ) = flow.PushForward(tape.Constant(noise, Inference.Autodiff.Shape.Matrix(batch, d)));
+        var elbo = Ops.Mean((-0.5 * Ops.Sum(Ops.Square(x - 1.0), -1)) - logQ);
+        tape.Backward(-elbo);
+        flow.Transform.ZeroGrad();
+        flow.Transform.CollectGradients(tape);
+        var expected = flow.Parameters().SelectMany(p => p.Grad).ToArray();
+        Assert.Contains(expected, g => Math.Abs(g) > 1e-3);
+        foreach (bool parallel in new[] { false, true })
+        {
+            using var step = new ReverseKlStep(flow, target, batch, 1, stickingTheLanding: false, parallel);
+            flow.Transform.ZeroGrad();
+            double value = step.Run(noise, 1);
+            Assert.Equal(elbo.Item, value, 1e-12);
+            var actual = flow.Parameters().SelectMany(p => p.Grad).ToArray();
+            for (int i = 0; i < expected.Length; i++)
+            {
+                Assert.True(Math.Abs(actual[i] - expected[i]) <= 1e-12 * (1 + Math.Abs(expected[i])), $"parameter entry {i}: {actual[i]} against {expected[i]} (parallel: {parallel})");
+            }
+        }
+    }
+
+    [Fact]
     public void BatchedTarget_GivesTheRowByRowFit()
     {
         // the same density written per point and batched: VI pushes whole batches through the batched one
