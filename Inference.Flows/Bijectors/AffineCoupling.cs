@@ -20,9 +20,6 @@ public sealed class AffineCoupling : FlowBijector
     // The sampling direction (the one VI and NeuTra differentiate) does its work after the network in three fused nodes
     // instead of ten small ones: t = tanh(h_s), the log-determinant from t, and the affine map from t. tanh runs once
     // per pass (its backward uses t), exp once forward and once backward. The density direction keeps the composed ops.
-    [ThreadStatic]
-    private static double[]? t_scratch;
-
     private readonly CouplingSplit _split;
     private readonly Mlp _net;
     private readonly CustomOp _tanh;
@@ -87,12 +84,6 @@ public sealed class AffineCoupling : FlowBijector
         return CouplingSplit.LikeInput(Ops.Custom(_affine, batch.Shape, batch, h, t, c), x);
     }
 
-    private static Span<double> Scratch(int length)
-    {
-        var buffer = t_scratch is { } b && b.Length >= length ? b : (t_scratch = new double[Math.Max(length, 1024)]);
-        return buffer.AsSpan(0, length);
-    }
-
     // t = tanh(h_s) for every row (input h [b, 2n], output t [b, n]); its backward needs only t
     private void TanhForward(in CustomOpInputs inputs, Span<double> t)
     {
@@ -140,7 +131,7 @@ public sealed class AffineCoupling : FlowBijector
         ReadOnlySpan<double> x = inputs[0], h = inputs[1], t = inputs[2], c = inputs[3];
         int d = Dimension, n = _split.ChangeCount, start = _split.ChangeStart, rows = x.Length / d;
         int passStart = start == 0 ? n : 0, passCount = _split.PassCount;
-        var e = Scratch(rows * n);
+        var e = ThreadScratch.Get(rows * n);
         ExpOfLogScales(t, c, e);
         for (int r = 0; r < rows; r++)
         {
@@ -161,7 +152,7 @@ public sealed class AffineCoupling : FlowBijector
         var gh = grads.ForWriting(1, out bool assignH);
         var gt = grads.ForWriting(2, out bool assignT);
         var gc = grads.IsRequired(3) ? grads[3] : default;
-        var scratch = Scratch(2 * rows * n);
+        var scratch = ThreadScratch.Get(2 * rows * n);
         Span<double> e = scratch[..(rows * n)], q = scratch[(rows * n)..];
         ExpOfLogScales(t, c, e);
         for (int r = 0; r < rows; r++)

@@ -26,9 +26,6 @@ public sealed class MaskedAffineAutoregressive : AutoregressiveFlow
     // The forward map (IAF's sampling direction, which VI and NeuTra differentiate) runs after the MADE in two fused
     // nodes reading the [batch, D, 2] parameter block in place: log σ, and the affine map. The inverse keeps the
     // composed ops.
-    [ThreadStatic]
-    private static double[]? t_scratch;
-
     private readonly CustomOp _logScale;
     private readonly CustomOp _affine;
 
@@ -64,12 +61,6 @@ public sealed class MaskedAffineAutoregressive : AutoregressiveFlow
         var logScale = Ops.Custom(_logScale, x.Shape, parameters);
         logAbsDetJacobian = Ops.Sum(logScale, -1);
         return Ops.Custom(_affine, x.Shape, x, parameters, logScale);
-    }
-
-    private static Span<double> Scratch(int length)
-    {
-        var buffer = t_scratch is { } b && b.Length >= length ? b : (t_scratch = new double[Math.Max(length, 1024)]);
-        return buffer.AsSpan(0, length);
     }
 
     // log σ for every coordinate from the raw entries θ[…, 1] (input θ [b, D, 2], output [b, D]):
@@ -117,7 +108,7 @@ public sealed class MaskedAffineAutoregressive : AutoregressiveFlow
         ReadOnlySpan<double> theta = inputs[0];
         var gTheta = grads[0];
         int n = g.Length;
-        var s = Scratch(n);
+        var s = ThreadScratch.Get(n);
         bool doubled = Scale == AffineScale.DoubledSigmoid;
         for (int i = 0; i < n; i++)
         {
@@ -153,7 +144,7 @@ public sealed class MaskedAffineAutoregressive : AutoregressiveFlow
         var gTheta = grads.ForWriting(1, out bool assignTheta);
         var gLogScale = grads.ForWriting(2, out bool assignLogScale);
         int n = gy.Length;
-        var e = Scratch(n);
+        var e = ThreadScratch.Get(n);
         TensorPrimitives.Exp(logScale, e);
         if (!gx.IsEmpty)
         {
