@@ -37,12 +37,27 @@ public sealed class Parameter
         return tape.Bind(this, Value);
     }
 
-    /// <summary>Adds the gradient of the last backward pass on <paramref name="tape"/> into <see cref="Grad"/>.</summary>
-    internal void Collect(Tape tape)
+    /// <summary>
+    /// Adds the gradient of the last backward pass on <paramref name="tape"/> into <see cref="Grad"/> (or, with
+    /// <paramref name="overwrite"/>, copies it there); returns false, leaving <see cref="Grad"/> alone, when the
+    /// parameter has no gradient on that tape.
+    /// </summary>
+    internal bool Collect(Tape tape, bool overwrite = false)
     {
-        if (tape.TryGetBinding(this, out var v) && v.RequiresGrad)
+        if (!tape.TryGetBinding(this, out var v) || !v.RequiresGrad)
+        {
+            return false;
+        }
+
+        if (overwrite)
+        {
+            v.Grad.CopyTo(Grad);
+        }
+        else
         {
             System.Numerics.Tensors.TensorPrimitives.Add(Grad, v.Grad, Grad);
         }
+
+        return true;
     }
 }

@@ -1,7 +1,6 @@
 using System.Runtime.ExceptionServices;
 using Inference.Autodiff;
 using Inference.Densities;
-using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
 
 namespace Inference.Flows.Variational;
 
@@ -82,29 +81,15 @@ internal sealed class ReverseKlStep : IDisposable
             var parameters = _flow.Transform.Parameters();
             for (int i = 0; i < parameters.Count; i++)
             {
-                var parameter = parameters[i];
-                var grad = parameter.Grad;
-                bool any = false;
+                bool collected = false;
                 foreach (var half in _halves)
                 {
-                    if (half.Tape.TryGetBinding(parameter, out var v) && v.RequiresGrad)
-                    {
-                        if (any)
-                        {
-                            TensorPrimitives.Add(grad, v.Grad, grad);
-                        }
-                        else
-                        {
-                            v.Grad.CopyTo(grad);
-                        }
-
-                        any = true;
-                    }
+                    collected |= parameters[i].Collect(half.Tape, overwrite: !collected);
                 }
 
-                if (!any)
+                if (!collected)
                 {
-                    Array.Clear(grad);
+                    Array.Clear(parameters[i].Grad);
                 }
             }
         }
