@@ -24,8 +24,8 @@ public sealed class MaskedAffineAutoregressive : AutoregressiveFlow
     private static readonly double LogTwo = Math.Log(2);
 
     // The forward map (IAF's sampling direction, which VI and NeuTra differentiate) runs after the MADE in two fused
-    // nodes reading the [batch, D, 2] parameter block in place: log σ, and the affine map. The inverse keeps the
-    // composed ops.
+    // nodes reading the [batch, D, 2] parameter block in place: log σ, and the affine map. The inverse uses the same
+    // log σ node (the one definition of the scale) and composed ops for the rest.
     private readonly CustomOp _logScale;
     private readonly CustomOp _affine;
 
@@ -45,15 +45,6 @@ public sealed class MaskedAffineAutoregressive : AutoregressiveFlow
 
     /// <summary>How the network's output becomes the scale.</summary>
     public AffineScale Scale { get; }
-
-    private (Var LogScale, Var Shift) Split(Var parameters)
-    {
-        var shape = Shape.Matrix(parameters.Shape[0], Dimension);
-        var shift = Ops.Reshape(Ops.Slice(parameters, 0, 1), shape);
-        var raw = Ops.Reshape(Ops.Slice(parameters, 1, 1), shape);
-        var logScale = Scale == AffineScale.DoubledSigmoid ? Ops.LogSigmoid(raw) + LogTwo : Ops.Log(Ops.Sigmoid(raw + 2) + 1e-3);
-        return (logScale, shift);
-    }
 
     /// <inheritdoc/>
     protected override Var Transform(Var x, Var parameters, out Var logAbsDetJacobian)
@@ -151,19 +142,19 @@ public sealed class MaskedAffineAutoregressive : AutoregressiveFlow
             RowMath.MultiplyAccumulate(gy, e, gx, assignX);
         }
 
-        if (!gTheta.IsEmpty)
+        if (!gTheta.IsEmpty && assignTheta)
         {
             for (int i = 0; i < n; i++)
             {
-                if (assignTheta)
-                {
-                    gTheta[2 * i] = gy[i];
-                    gTheta[(2 * i) + 1] = 0;
-                }
-                else
-                {
-                    gTheta[2 * i] += gy[i];
-                }
+                gTheta[2 * i] = gy[i];
+                gTheta[(2 * i) + 1] = 0;
+            }
+        }
+        else if (!gTheta.IsEmpty)
+        {
+            for (int i = 0; i < n; i++)
+            {
+                gTheta[2 * i] += gy[i];
             }
         }
 
@@ -177,7 +168,9 @@ public sealed class MaskedAffineAutoregressive : AutoregressiveFlow
     /// <inheritdoc/>
     protected override Var InverseTransform(Var y, Var parameters, out Var logAbsDetJacobian)
     {
-        var (logScale, shift) = Split(parameters);
+        // the same log σ node as the forward map; the shift column taken out as a [b, D] block
+        var logScale = Ops.Custom(_logScale, y.Shape, parameters);
+        var shift = Ops.Reshape(Ops.Slice(parameters, 0, 1), y.Shape);
         logAbsDetJacobian = -Ops.Sum(logScale, -1);
         return (y - shift) * Ops.Exp(-logScale);
     }
