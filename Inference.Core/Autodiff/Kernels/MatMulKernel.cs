@@ -224,7 +224,8 @@ internal static class MatMulKernel
     }
 
     // Below this many columns of C the tiles above are mostly tail: a product with a narrow B (a layer with few
-    // outputs, or the input gradient of a layer with few inputs) is done as dot products along k instead.
+    // outputs, or the input gradient of a layer with few inputs) is done as dot products along k instead. With
+    // 512-bit tiles, GemmPadded takes the widths from 4 up when m ≥ 8, so this path keeps 1–3 columns and short C.
     private const int NarrowColumns = 12;
 
     [ThreadStatic]

@@ -55,7 +55,6 @@ public static partial class Ops
             var index = (int[])node.Aux!;
             int k = node.I0;
             ReadOnlySpan<double> g = tape.G(id)!;
-
             for (int i = 0; i < index.Length; i++)
             {
                 gx[(i * k) + index[i]] += g[i];
