@@ -28,16 +28,10 @@ internal static class QuickTiming
         {
             // the step's parts: forward + backward on two threads and on one, gradient clipping, Adam, clearing gradients
             int d = int.Parse(args[1], CultureInfo.InvariantCulture);
-            var flow = Inference.Flows.FlowDistribution.RealNvp(d, 8, [64, 64], new Randomness.Rng(1));
-            var adam = new Inference.Flows.Optimizers.Adam(flow.Parameters(), 1e-3);
-            var target = Inference.Densities.LogDensity.FromBatchedTape(d, x => -0.5 * Inference.Autodiff.Ops.Sum(Inference.Autodiff.Ops.Square(x), -1));
-            using var par = new Inference.Flows.Variational.ReverseKlStep(flow, target, 256, 1, false, true);
-            using var ser = new Inference.Flows.Variational.ReverseKlStep(flow, target, 256, 1, false, false);
-            var noise = new double[256 * d];
-            new Randomness.Rng(2).Normal(noise);
+            using var rig = new StepRig(Inference.Flows.FlowDistribution.RealNvp(d, 8, [64, 64], new Randomness.Rng(1)));
             for (int rep = 0; rep < 3; rep++)
             {
-                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"D = {d}: forward + backward on 2 threads {Percentile10(() => par.Run(noise, 1), 300) * 1e6:F0} µs, on 1 {Percentile10(() => ser.Run(noise, 1), 300) * 1e6:F0} µs; clip {Percentile10(() => { adam.ClipGradientNorm(1e4); return 0; }, 300) * 1e6:F1} µs, Adam {Percentile10(() => { adam.Step(); return 0; }, 300) * 1e6:F1} µs, zero grad {Percentile10(() => { flow.Transform.ZeroGrad(); return 0; }, 300) * 1e6:F1} µs"));
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"D = {d}: forward + backward on 2 threads {Percentile10(() => rig.Parallel.Run(rig.Noise, 1), 300) * 1e6:F0} µs, on 1 {Percentile10(() => rig.Serial.Run(rig.Noise, 1), 300) * 1e6:F0} µs; clip {Percentile10(() => { rig.Adam.ClipGradientNorm(1e4); return 0; }, 300) * 1e6:F1} µs, Adam {Percentile10(() => { rig.Adam.Step(); return 0; }, 300) * 1e6:F1} µs, zero grad {Percentile10(() => { rig.Flow.Transform.ZeroGrad(); return 0; }, 300) * 1e6:F1} µs"));
             }
 
             return;
@@ -48,32 +42,17 @@ internal static class QuickTiming
             // quick flow NAME D: one reverse-KL step (2 threads, and 1) of a flow-report flow on the isotropic Gaussian
             string name = args[1];
             int d = int.Parse(args[2], CultureInfo.InvariantCulture);
-            var flow = Flows.FlowReport.Create(name, d, new Randomness.Rng(1));
-            var adam = new Inference.Flows.Optimizers.Adam(flow.Parameters(), 1e-3);
-            var target = Inference.Densities.LogDensity.FromBatchedTape(d, x => -0.5 * Inference.Autodiff.Ops.Sum(Inference.Autodiff.Ops.Square(x), -1));
-            using var par = new Inference.Flows.Variational.ReverseKlStep(flow, target, 256, 1, false, true);
-            using var ser = new Inference.Flows.Variational.ReverseKlStep(flow, target, 256, 1, false, false);
-            var noise = new double[256 * d];
-            var rng = new Randomness.Rng(2);
-            double Step(Inference.Flows.Variational.ReverseKlStep step)
-            {
-                rng.Normal(noise);
-                double v = step.Run(noise, 1);
-                adam.ClipGradientNorm(1e4);
-                adam.Step();
-                return v;
-            }
-
+            using var rig = new StepRig(Flows.FlowReport.Create(name, d, new Randomness.Rng(1)));
             int reps = args.Length > 3 ? int.Parse(args[3], CultureInfo.InvariantCulture) : 100;
-            var (m2, p2) = MedianAndP10(() => Step(par), reps);
-            var (m1, p1) = MedianAndP10(() => Step(ser), reps);
+            var (m2, p2) = MedianAndP10(() => rig.TrainingStep(rig.Parallel), reps);
+            var (m1, p1) = MedianAndP10(() => rig.TrainingStep(rig.Serial), reps);
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{name} D={d}: step median {m2 * 1e3:F2} ms (p10 {p2 * 1e3:F2}), one thread {m1 * 1e3:F2} ms (p10 {p1 * 1e3:F2})"));
             return;
         }
 
         if (args.Length > 0 && args[0] == "steps")
         {
-            // median and 10th percentile of single training steps, the statistics tools/torch_step.py prints for PyTorch
+            // median and 10th percentile of single training steps, the statistics tools/torch-realnvp-step.py prints for PyTorch
             var sb = new VariationalBenchmarks { Dimension = int.Parse(args[1], CultureInfo.InvariantCulture) };
             sb.Setup();
             int reps = args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 300;
@@ -180,4 +159,51 @@ internal static class QuickTiming
 
     // the 10th percentile: robust to other tenants of a shared machine
     private static double Percentile10(Func<double> f, int n) => MedianAndP10(f, n).P10;
+
+    /// <summary>
+    /// A flow with Adam, the isotropic Gaussian target written batched, and its reverse-KL step at batch 256 on two
+    /// threads and on one, as VariationalBenchmarks sets them up.
+    /// </summary>
+    private sealed class StepRig : IDisposable
+    {
+        private readonly Randomness.Rng _rng = new(2);
+
+        public StepRig(Inference.Flows.FlowDistribution flow)
+        {
+            int d = flow.Dimension;
+            Flow = flow;
+            Adam = new Inference.Flows.Optimizers.Adam(flow.Parameters(), 1e-3);
+            var target = Inference.Densities.LogDensity.FromBatchedTape(d, x => -0.5 * Inference.Autodiff.Ops.Sum(Inference.Autodiff.Ops.Square(x), -1));
+            Parallel = new Inference.Flows.Variational.ReverseKlStep(flow, target, 256, 1, false, true);
+            Serial = new Inference.Flows.Variational.ReverseKlStep(flow, target, 256, 1, false, false);
+            Noise = new double[256 * d];
+            _rng.Normal(Noise);
+        }
+
+        public Inference.Flows.FlowDistribution Flow { get; }
+
+        public Inference.Flows.Optimizers.Adam Adam { get; }
+
+        public Inference.Flows.Variational.ReverseKlStep Parallel { get; }
+
+        public Inference.Flows.Variational.ReverseKlStep Serial { get; }
+
+        public double[] Noise { get; }
+
+        /// <summary>Fresh base draws, forward and backward, clipping and Adam: one training step.</summary>
+        public double TrainingStep(Inference.Flows.Variational.ReverseKlStep step)
+        {
+            _rng.Normal(Noise);
+            double value = step.Run(Noise, 1);
+            Adam.ClipGradientNorm(1e4);
+            Adam.Step();
+            return value;
+        }
+
+        public void Dispose()
+        {
+            Parallel.Dispose();
+            Serial.Dispose();
+        }
+    }
 }
