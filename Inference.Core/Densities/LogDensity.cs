@@ -180,14 +180,6 @@ public static class LogDensity
                 y.Shape == Shape.Vector(n)
                     ? y
                     : throw new InvalidOperationException($"The batched log-density must return one value per row, shape [{n}]; it returned {y.Shape}.");
-
-            private static void CheckLength(int length, int expected, string name)
-            {
-                if (length != expected)
-                {
-                    throw new ArgumentException($"{name} has {length} elements; expected {expected}.", name);
-                }
-            }
         }
     }
 
@@ -216,12 +208,15 @@ public static class LogDensity
         public void LogDensityAndGradientBatch(ReadOnlySpan<double> points, Span<double> values, Span<double> gradients) =>
             BatchByRows(this, points, values, gradients);
 
-        private void Check(int length, string name)
+        private void Check(int length, string name) => CheckLength(length, dimension, name);
+    }
+
+    // a point or gradient buffer of an evaluator must have one entry per coordinate
+    private static void CheckLength(int length, int dimension, string name)
+    {
+        if (length != dimension)
         {
-            if (length != dimension)
-            {
-                throw new ArgumentException($"{name} has {length} elements; the dimension is {dimension}.", name);
-            }
+            throw new ArgumentException($"{name} has {length} elements; the dimension is {dimension}.", name);
         }
     }
 }
