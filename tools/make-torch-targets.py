@@ -1,4 +1,4 @@
-"""Writes the gauss100 and logreg targets of ../shared/fixtures/torch-figures.md as JSON (numpy's generators;
+"""Writes the gauss100 and logreg targets of reference/fixtures/torch-figures.md as JSON (numpy's generators;
 run with Debian's python3-numpy 1.24, the build the PyTorch figures were made with)."""
 import json
 import sys

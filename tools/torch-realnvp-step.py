@@ -1,4 +1,4 @@
-"""Times PyTorch on the RealNVP reverse-KL training step of ../shared/fixtures/torch-figures.md, on this machine, now.
+"""Times PyTorch on the RealNVP reverse-KL training step of reference/fixtures/torch-figures.md, on this machine, now.
 
 The flow is normflows' "realnvp" rebuilt from plain torch modules (normflows is not installable here): 8 x [affine
 coupling with MLP([ceil(D/2), 64, 64, 2*floor(D/2)]) (ReLU, zero last layer), shift/scale interleaved, scale 'exp';

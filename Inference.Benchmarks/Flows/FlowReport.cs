@@ -13,7 +13,7 @@ namespace Inference.Benchmarks.Flows;
 
 /// <summary>
 /// `dotnet run -c Release --project Inference.Benchmarks -- flow-report [seeds] [targets] [flows]`: the same-budget
-/// comparison with PyTorch + normflows of ../shared/fixtures/torch-figures.md. Each flow (8 layers, MLP 2×64) is
+/// comparison with PyTorch + normflows of reference/fixtures/torch-figures.md. Each flow (8 layers, MLP 2×64) is
 /// fitted by reverse KL with batch 256, Adam 1e-3 and 2000 iterations, then judged on 10,000 fresh draws: ELBO,
 /// KL(q‖p) = log Z − ELBO where log Z is known, and the importance ESS/N = (Σw)²/(N Σw²) with w = p̃/q.
 /// Several training seeds give the spread of each figure.

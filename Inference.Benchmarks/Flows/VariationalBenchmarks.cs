@@ -14,7 +14,7 @@ namespace Inference.Benchmarks.Flows;
 /// backward, gradient clip, Adam; the batch split
 /// in two halves on two threads) at D = 10 and 100, the same on one thread, and the single-point
 /// forward + gradient with respect to z through the whole flow (the cost of one NeuTra leapfrog step);
-/// sizes as in ../shared/fixtures/torch-figures.md.
+/// sizes as in reference/fixtures/torch-figures.md.
 /// </summary>
 [Config(typeof(BenchmarkSettings))]
 public class VariationalBenchmarks : IDisposable

@@ -11,7 +11,7 @@ namespace Inference.Benchmarks.Flows;
 /// <summary>
 /// `dotnet run -c Release --project Inference.Benchmarks -- vi-report [seeds=1] [posteriors=a,b] [flows=a,b]
 /// [iterations=2000] [init=laplace|standard] [lr=1e-3] [cosine=true]`: reverse-KL fits on the reference posteriors of
-/// ../shared/posteriors, started at the Laplace approximation (or at the flow's own initialization),
+/// reference/posteriors, started at the Laplace approximation (or at the flow's own initialization),
 /// judged against the reference moments: ELBO, PSIS k̂, max |mean − ref|/sd_ref and the range of sd/sd_ref, next
 /// to Stan ADVI's figures from stan.json (median over its runs).
 /// </summary>
@@ -29,15 +29,14 @@ internal static class VariationalReport
         bool laplaceInit = Get("init", "laplace") == "laplace";
         double lr = double.Parse(Get("lr", "1e-3"), inv);
         bool cosine = Get("cosine", "false") == "true";
-        string shared = Shared.Folder();
         Console.WriteLine(string.Create(inv, $"Reverse KL from {(laplaceInit ? "the Laplace approximation" : "the flow's own initialization")}, batch 256, Adam {lr}{(cosine ? " with cosine decay" : "")}, {iterations} iterations, 10,000 evaluation draws; {seeds} seed(s): worst seed shown"));
         Console.WriteLine("| posterior | flow | ELBO | k̂ | max z(mean) q | max z(mean) PSIS | sd ratio range | ADVI z(mean) mf / fr | ADVI k̂ mf / fr | s |");
         Console.WriteLine("|---|---|---|---|---|---|---|---|---|---|");
         foreach (var name in posteriors)
         {
-            var model = PosteriorCatalog.Load(name, Path.Combine(shared, "posteriors")).Compile();
-            using var reference = JsonDocument.Parse(File.ReadAllText(Path.Combine(shared, "posteriors", name, "reference.json")));
-            using var stan = JsonDocument.Parse(File.ReadAllText(Path.Combine(shared, "posteriors", name, "stan.json")));
+            var model = PosteriorCatalog.Load(name, ReferenceData.Posteriors).Compile();
+            using var reference = ReferenceData.Json("posteriors", name, "reference.json");
+            using var stan = ReferenceData.Json("posteriors", name, "stan.json");
             var refs = reference.RootElement.GetProperty("parameters").EnumerateArray()
                 .ToDictionary(p => p.GetProperty("name").GetString()!, p => (Mean: p.GetProperty("mean").GetDouble(), Sd: p.GetProperty("sd").GetDouble()));
             string advi = "—", adviK = "—";

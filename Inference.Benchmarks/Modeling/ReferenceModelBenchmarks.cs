@@ -7,7 +7,7 @@ namespace Inference.Benchmarks.Modeling;
 /// <summary>
 /// Gradient time of each reference model (log-density and gradient on the unconstrained space, at a
 /// posterior point from the fixtures), to compare with Stan's µs per gradient in
-/// ../shared/fixtures/stan-nuts-figures.json.
+/// reference/fixtures/stan-nuts-figures.json.
 /// </summary>
 [Config(typeof(BenchmarkSettings))]
 public class ReferenceModelBenchmarks
@@ -24,10 +24,9 @@ public class ReferenceModelBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        string shared = Shared.Folder();
-        var model = PosteriorCatalog.Load(Posterior, Path.Combine(shared, "posteriors")).Compile();
+        var model = PosteriorCatalog.Load(Posterior, ReferenceData.Posteriors).Compile();
         _evaluator = model.CreateEvaluator();
-        using var fixture = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(shared, "fixtures", "logdensity", Posterior + ".json")));
+        using var fixture = ReferenceData.Json("fixtures", "logdensity", Posterior + ".json");
         _point = fixture.RootElement.GetProperty("points")[5].GetProperty("unconstrained").EnumerateArray().Select(e => e.GetDouble()).ToArray();
         _gradient = new double[model.Dimension];
     }

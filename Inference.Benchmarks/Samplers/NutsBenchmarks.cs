@@ -30,7 +30,7 @@ public class NutsBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        var model = PosteriorCatalog.Load(Posterior, Path.Combine(Shared.Folder(), "posteriors")).Compile();
+        var model = PosteriorCatalog.Load(Posterior, ReferenceData.Posteriors).Compile();
         var warm = ChainRunner.Nuts(model, new RunSettings { Chains = 1, Draws = 1, Seed = 1 });
         var chain = warm.Chains[0];
         _parameters = new HmcParameters(chain.StepSize, Metric.Diagonal(chain.InverseMetricDiagonal.ToArray()));

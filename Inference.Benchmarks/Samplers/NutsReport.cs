@@ -11,20 +11,19 @@ namespace Inference.Benchmarks.Samplers;
 /// `dotnet run -c Release --project Inference.Benchmarks -- nuts-report [seeds]`: NUTS with Stan's settings
 /// (4 chains × 1000 + 1000, diagonal metric) on every reference posterior over several seeds; prints the
 /// machine-independent ESS_bulk per 1000 gradients and the draws and ESS_bulk per second of sampling time
-/// (summed over chains) next to Stan's figures in ../shared/fixtures/stan-nuts-figures.json (same definitions).
+/// (summed over chains) next to Stan's figures in reference/fixtures/stan-nuts-figures.json (same definitions).
 /// </summary>
 internal static class NutsReport
 {
     public static void Run(int seeds)
     {
-        string shared = Shared.Folder();
         var inv = CultureInfo.InvariantCulture;
-        using var figures = JsonDocument.Parse(File.ReadAllText(Path.Combine(shared, "fixtures", "stan-nuts-figures.json")));
+        using var figures = ReferenceData.Json("fixtures", "stan-nuts-figures.json");
         Console.WriteLine($"NUTS, Stan's settings, {seeds} seeds (mean over seeds; Stan: one run, seed 20240611)");
         Console.WriteLine("posterior                                  ESS/1000grad  Stan   ratio | draws/s   Stan  | ESS/s    Stan   | div  rhat_max");
         foreach (var name in PosteriorCatalog.Names)
         {
-            var model = PosteriorCatalog.Load(name, Path.Combine(shared, "posteriors")).Compile();
+            var model = PosteriorCatalog.Load(name, ReferenceData.Posteriors).Compile();
             var s = figures.RootElement.GetProperty("posteriors").GetProperty(name).GetProperty("diag_e");
             double stanEssPerGrad = s.GetProperty("ess_bulk_per_1000_grads").GetDouble();
             double stanDrawsPerSec = 4000 / s.GetProperty("time_sample_s").GetDouble();

@@ -6,7 +6,7 @@ namespace Inference.Models;
 /// <summary>
 /// Haario's twisted Gaussian ("banana", b = 0.03): x₁ ~ Normal(0, 10), x₂ | x₁ ~ Normal(b·(x₁² − 100), 1).
 /// Normalized (log Z = 0); exact means (0, 0) and variances (100, 1 + 2b²·100² = 19). One of the flow
-/// benchmark targets of ../shared/fixtures/torch-figures.md.
+/// benchmark targets of reference/fixtures/torch-figures.md.
 /// </summary>
 public static class Banana
 {

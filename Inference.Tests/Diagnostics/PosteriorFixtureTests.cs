@@ -3,7 +3,7 @@ using Inference.Diagnostics;
 
 namespace Inference.Tests.Diagnostics;
 
-/// <summary>Every diagnostic against R's posterior package on the fixture draw sets (../shared/fixtures/diagnostics).</summary>
+/// <summary>Every diagnostic against R's posterior package on the fixture draw sets (reference/fixtures/diagnostics).</summary>
 public class PosteriorFixtureTests
 {
     public static TheoryData<string> Cases() =>
@@ -43,7 +43,7 @@ public class PosteriorFixtureTests
     [MemberData(nameof(Cases))]
     public void EveryDiagnostic_MatchesPosterior(string name)
     {
-        using var fixture = SharedFixtures.Json("fixtures", "diagnostics", name + ".json");
+        using var fixture = ReferenceData.Json("fixtures", "diagnostics", name + ".json");
         var root = fixture.RootElement;
         var draws = root.GetProperty("draws").EnumerateArray().Select(c => c.EnumerateArray().Select(v => v.GetDouble()).ToArray()).ToArray();
         var expected = root.GetProperty("expected");

@@ -4,7 +4,7 @@ using Inference.Randomness;
 
 namespace Inference.Tests.Diagnostics;
 
-/// <summary>PSIS against R's loo 2.5.1 on the fixtures (../shared/fixtures/psis).</summary>
+/// <summary>PSIS against R's loo 2.5.1 on the fixtures (reference/fixtures/psis).</summary>
 public class PsisTests
 {
     public static TheoryData<string> Cases() => ["normal_q1_p1.5", "normal_q2_p1", "gpd_k0.5", "gpd_k0.9"];
@@ -13,7 +13,7 @@ public class PsisTests
     [MemberData(nameof(Cases))]
     public void Smooth_MatchesLoo(string name)
     {
-        using var fixture = SharedFixtures.Json("fixtures", "psis", name + ".json");
+        using var fixture = ReferenceData.Json("fixtures", "psis", name + ".json");
         var root = fixture.RootElement;
         var logRatios = root.GetProperty("log_ratios").EnumerateArray().Select(v => v.GetDouble()).ToArray();
         var e = root.GetProperty("expected");

@@ -19,9 +19,9 @@ public class VariationalReferenceTests
     [InlineData("sblrc-blr")]
     public void RealNvp_BeatsStanAdvi_WithGoodParetoK(string posterior)
     {
-        var model = PosteriorCatalog.Load(posterior, SharedFixtures.Path("posteriors")).Compile();
-        using var reference = SharedFixtures.Json("posteriors", posterior, "reference.json");
-        using var stan = SharedFixtures.Json("posteriors", posterior, "stan.json");
+        var model = PosteriorCatalog.Load(posterior, ReferenceData.Posteriors).Compile();
+        using var reference = ReferenceData.Json("posteriors", posterior, "reference.json");
+        using var stan = ReferenceData.Json("posteriors", posterior, "stan.json");
         var advi = stan.RootElement.GetProperty("stan_advi");
         double adviZ = Math.Min(advi.GetProperty("meanfield").GetProperty("z_mean_max_median").GetDouble(), advi.GetProperty("fullrank").GetProperty("z_mean_max_median").GetDouble());
 

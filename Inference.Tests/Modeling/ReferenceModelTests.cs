@@ -6,13 +6,13 @@ namespace Inference.Tests.Modeling;
 
 /// <summary>
 /// The reference models against Stan's own log-density, gradient and transforms at the fixture points
-/// (../shared/fixtures/logdensity). Stan drops constants, so log-densities are compared as differences.
+/// (reference/fixtures/logdensity). Stan drops constants, so log-densities are compared as differences.
 /// </summary>
 public class ReferenceModelTests
 {
     public static TheoryData<string> Posteriors() => new(PosteriorCatalog.Names);
 
-    internal static Model Build(string posterior) => PosteriorCatalog.Load(posterior, SharedFixtures.Path("posteriors"));
+    internal static Model Build(string posterior) => PosteriorCatalog.Load(posterior, ReferenceData.Posteriors);
 
     private static double[] Doubles(JsonElement e) => e.EnumerateArray().Select(v => v.GetDouble()).ToArray();
 
@@ -20,7 +20,7 @@ public class ReferenceModelTests
     [MemberData(nameof(Posteriors))]
     public void Layout_MatchesStanNames(string posterior)
     {
-        using var fixture = SharedFixtures.Json("fixtures", "logdensity", posterior + ".json");
+        using var fixture = ReferenceData.Json("fixtures", "logdensity", posterior + ".json");
         var model = Build(posterior).Compile();
         var root = fixture.RootElement;
         Assert.Equal(root.GetProperty("dimension").GetInt32(), model.Dimension);
@@ -35,7 +35,7 @@ public class ReferenceModelTests
     [MemberData(nameof(Posteriors))]
     public void LogDensityDifferencesAndGradients_MatchStan(string posterior)
     {
-        using var fixture = SharedFixtures.Json("fixtures", "logdensity", posterior + ".json");
+        using var fixture = ReferenceData.Json("fixtures", "logdensity", posterior + ".json");
         var model = Build(posterior).Compile();
         var evaluator = model.CreateModelEvaluator();
         var points = fixture.RootElement.GetProperty("points").EnumerateArray().ToArray();
@@ -69,7 +69,7 @@ public class ReferenceModelTests
     [MemberData(nameof(Posteriors))]
     public void TransformsAndJacobian_MatchStan(string posterior)
     {
-        using var fixture = SharedFixtures.Json("fixtures", "logdensity", posterior + ".json");
+        using var fixture = ReferenceData.Json("fixtures", "logdensity", posterior + ".json");
         var model = Build(posterior).Compile();
         var evaluator = model.CreateModelEvaluator();
         var constrained = new double[model.Layout.ConstrainedNames.Count];

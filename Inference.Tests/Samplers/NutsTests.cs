@@ -60,10 +60,10 @@ public class NutsTests
     [MemberData(nameof(SoundPosteriors))]
     public void ReferencePosterior_MatchesReferenceAndStanEfficiency(string posterior, double efficiencyRatio)
     {
-        var model = PosteriorCatalog.Load(posterior, SharedFixtures.Path("posteriors")).Compile();
+        var model = PosteriorCatalog.Load(posterior, ReferenceData.Posteriors).Compile();
         var trace = ChainRunner.Nuts(model, Stan);
-        using var reference = SharedFixtures.Json("posteriors", posterior, "reference.json");
-        using var stan = SharedFixtures.Json("posteriors", posterior, "stan.json");
+        using var reference = ReferenceData.Json("posteriors", posterior, "reference.json");
+        using var stan = ReferenceData.Json("posteriors", posterior, "stan.json");
         var failures = new List<string>();
         double essMin = double.PositiveInfinity;
         foreach (var p in reference.RootElement.GetProperty("parameters").EnumerateArray())
@@ -102,11 +102,11 @@ public class NutsTests
     public void DenseMetric_OnRotatedGaussian_AtLeastStansDenseEfficiency()
     {
         const string Posterior = "synth-gauss100_rot";
-        var model = PosteriorCatalog.Load(Posterior, SharedFixtures.Path("posteriors")).Compile();
+        var model = PosteriorCatalog.Load(Posterior, ReferenceData.Posteriors).Compile();
         var trace = ChainRunner.Nuts(model, new RunSettings { Seed = 20240611, Metric = MetricKind.Dense });
         double essMin = Enumerable.Range(0, model.Layout.ParameterNames.Count).Min(j => Convergence.EssBulk(trace.Column(j)));
         double perThousand = 1000 * essMin / trace.SamplingGradients;
-        using var stan = SharedFixtures.Json("posteriors", Posterior, "stan.json");
+        using var stan = ReferenceData.Json("posteriors", Posterior, "stan.json");
         double stanDense = stan.RootElement.GetProperty("stan_nuts_dense_e").GetProperty("ess_bulk_per_1000_grads").GetDouble();
         Assert.True(perThousand >= stanDense, $"dense: {perThousand:F2} ESS_bulk per 1000 gradients vs Stan's {stanDense:F2}");
     }
@@ -121,7 +121,7 @@ public class NutsTests
     [InlineData("synth-rosenbrock2")]
     public void HardPosteriors_ReportTheirDivergences(string posterior)
     {
-        var model = PosteriorCatalog.Load(posterior, SharedFixtures.Path("posteriors")).Compile();
+        var model = PosteriorCatalog.Load(posterior, ReferenceData.Posteriors).Compile();
         var trace = ChainRunner.Nuts(model, Stan);
         Assert.True(trace.Divergences > 0, "these funnels must produce divergences with Stan's settings");
         Assert.Contains(trace.Summary().Warnings, w => w.Contains("diverged", StringComparison.Ordinal));
