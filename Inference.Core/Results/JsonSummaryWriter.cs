@@ -6,7 +6,7 @@ namespace Inference.Results;
 public static class JsonSummaryWriter
 {
     /// <summary>Writes <paramref name="summary"/> of a run with <paramref name="trace"/> to <paramref name="stream"/>.</summary>
-    public static void Write(PosteriorSummary summary, Trace trace, Stream stream)
+    public static void Write(PosteriorSummary summary, PosteriorDraws trace, Stream stream)
     {
         ArgumentNullException.ThrowIfNull(summary);
         ArgumentNullException.ThrowIfNull(trace);

@@ -4,7 +4,7 @@ using System.Text;
 namespace Inference.Results;
 
 /// <summary>
-/// Writes one chain of a <see cref="Trace"/> as CmdStan writes its output CSV: header comments with the
+/// Writes one chain of a <see cref="PosteriorDraws"/> as CmdStan writes its output CSV: header comments with the
 /// configuration, the columns lp__, accept_stat__, stepsize__, treedepth__, n_leapfrog__, divergent__,
 /// energy__ and then the variables with dotted indices (theta.1, L.2.1), the adaptation block (step size
 /// and inverse metric), the draws, and the timing footer. cmdstanr, CmdStanPy and ArviZ read it.
@@ -14,7 +14,7 @@ public static class StanCsvWriter
     private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
 
     /// <summary>Writes chain <paramref name="chain"/> (0-based) to <paramref name="writer"/>.</summary>
-    public static void Write(Trace trace, int chain, TextWriter writer)
+    public static void Write(PosteriorDraws trace, int chain, TextWriter writer)
     {
         ArgumentNullException.ThrowIfNull(trace);
         ArgumentNullException.ThrowIfNull(writer);
@@ -105,7 +105,7 @@ public static class StanCsvWriter
     }
 
     /// <summary>Writes every chain to <c>&lt;directory&gt;/&lt;prefix&gt;_&lt;chain&gt;.csv</c>; returns the paths.</summary>
-    public static IReadOnlyList<string> WriteAll(Trace trace, string directory, string prefix = "output")
+    public static IReadOnlyList<string> WriteAll(PosteriorDraws trace, string directory, string prefix = "output")
     {
         ArgumentNullException.ThrowIfNull(trace);
         ArgumentException.ThrowIfNullOrWhiteSpace(directory);

@@ -330,10 +330,10 @@ public static class VariationalFit
 
     /// <summary>
     /// <paramref name="count"/> independent draws from the fitted <paramref name="flow"/> as a one-chain
-    /// <see cref="Trace"/> on the target's reported scale (a model's constrained parameters and derived
+    /// <see cref="PosteriorDraws"/> on the target's reported scale (a model's constrained parameters and derived
     /// quantities), so the summary, diagnostics and writers work on VI results too. lp__ holds log p̃ of each draw.
     /// </summary>
-    public static Trace Draws(FlowDistribution flow, ILogDensity target, int count, ulong seed)
+    public static PosteriorDraws Draws(FlowDistribution flow, ILogDensity target, int count, ulong seed)
     {
         ArgumentNullException.ThrowIfNull(flow);
         ArgumentNullException.ThrowIfNull(target);
@@ -368,7 +368,7 @@ public static class VariationalFit
             stats[s] = new DrawStats(lp, double.NaN, double.NaN, 0, 0, false, double.NaN);
         }
 
-        return new Trace(names, [new ChainDraws(names.Count, values, count, stats) { Seed = seed }], completed: true, "vi", seed);
+        return new PosteriorDraws(names, [new ChainDraws(names.Count, values, count, stats) { Seed = seed }], completed: true, "vi", seed);
     }
 
     private static FitResult Evaluate(FlowDistribution flow, ILogDensity target, int draws, Rng rng, double[] history, int skipped, bool completed, Stopwatch watch)

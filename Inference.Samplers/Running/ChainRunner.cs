@@ -17,8 +17,8 @@ namespace Inference.Samplers.Running;
 public static class ChainRunner
 {
     /// <summary>Samples <paramref name="density"/> with <paramref name="kernel"/>.</summary>
-    /// <returns>The trace; on cancellation, the draws made so far with <see cref="Trace.Completed"/> false.</returns>
-    public static Trace Run(IHamiltonianKernel kernel, ILogDensity density, RunSettings? settings = null, IProgress<ChainProgress>? progress = null, CancellationToken cancellationToken = default)
+    /// <returns>The trace; on cancellation, the draws made so far with <see cref="PosteriorDraws.Completed"/> false.</returns>
+    public static PosteriorDraws Run(IHamiltonianKernel kernel, ILogDensity density, RunSettings? settings = null, IProgress<ChainProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(kernel);
         ArgumentNullException.ThrowIfNull(density);
@@ -53,14 +53,14 @@ public static class ChainRunner
         int maxDepth = kernel is Nuts nuts ? nuts.Options.MaxTreeDepth : 0;
         string metricName = settings.Metric switch { MetricKind.Dense => "dense_e", MetricKind.Unit => "unit_e", _ => "diag_e" };
         string modelName = density is CompiledModel compiled ? compiled.Model.Name : "log_density";
-        return new Trace(names, chains, !cancellationToken.IsCancellationRequested, kernel.Name, settings.Seed)
+        return new PosteriorDraws(names, chains, !cancellationToken.IsCancellationRequested, kernel.Name, settings.Seed)
         {
             Info = new RunInfo(settings.Warmup, settings.Draws, settings.Thin, settings.SaveWarmup, settings.TargetAcceptance ?? kernel.DefaultTargetAcceptance, maxDepth, metricName, modelName),
         };
     }
 
     /// <summary>NUTS with Stan's defaults: the one-line entry point.</summary>
-    public static Trace Nuts(ILogDensity density, RunSettings? settings = null, NutsOptions? options = null, IProgress<ChainProgress>? progress = null, CancellationToken cancellationToken = default) =>
+    public static PosteriorDraws Nuts(ILogDensity density, RunSettings? settings = null, NutsOptions? options = null, IProgress<ChainProgress>? progress = null, CancellationToken cancellationToken = default) =>
         Run(new Nuts(options), density, settings, progress, cancellationToken);
 
     private static ChainDraws RunChain(IHamiltonianKernel kernel, ILogDensity density, RunSettings settings, int columns, int chain, ulong seed, IProgress<ChainProgress>? progress, CancellationToken ct)

@@ -33,6 +33,13 @@ public class DependencyRulesTests
     }
 
     [Fact]
+    public void ReferenceModels_LiveOutsideTheCoreLibrary()
+    {
+        Assert.DoesNotContain(typeof(Tape).Assembly.GetExportedTypes(), t => t.Namespace == "Inference.Models");
+        Assert.Equal("Inference.Models", typeof(Inference.Models.EightSchools).Assembly.GetName().Name);
+    }
+
+    [Fact]
     public void FlowsImplementCoresBijectorInterface()
     {
         Assert.True(typeof(Inference.Transforms.IBijector).IsAssignableFrom(typeof(Inference.Flows.Bijectors.FlowBijector)));

@@ -98,7 +98,7 @@ public class NeuTraTests
         var settings = new RunSettings { Seed = 8, Metric = MetricKind.Unit };
         var plain = ChainRunner.Nuts(Correlated(), settings);
         var neutra = ChainRunner.Nuts(new NeuTraDensity(Correlated(), ExactMap()), settings);
-        double Efficiency(Inference.Results.Trace t) => Math.Min(Convergence.EssBulk(t.Column(0)), Convergence.EssBulk(t.Column(1))) / t.SamplingGradients;
+        double Efficiency(Inference.Results.PosteriorDraws t) => Math.Min(Convergence.EssBulk(t.Column(0)), Convergence.EssBulk(t.Column(1))) / t.SamplingGradients;
         double meanDepth = neutra.Chains.SelectMany(c => c.Stats).Average(s => s.TreeDepth);
         Assert.True(meanDepth <= 3, $"mean tree depth {meanDepth:F2}");
         Assert.True(Efficiency(neutra) >= 5 * Efficiency(plain), $"NeuTra {1000 * Efficiency(neutra):F1} vs plain {1000 * Efficiency(plain):F1} ESS per 1000 gradients");

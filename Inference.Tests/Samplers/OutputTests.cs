@@ -8,7 +8,7 @@ namespace Inference.Tests.Samplers;
 
 public class OutputTests
 {
-    private static Trace SmallRun() => ChainRunner.Nuts(EightSchools.NonCentered().Compile(), new RunSettings { Seed = 3, Chains = 2, Warmup = 150, Draws = 100 });
+    private static PosteriorDraws SmallRun() => ChainRunner.Nuts(EightSchools.NonCentered().Compile(), new RunSettings { Seed = 3, Chains = 2, Warmup = 150, Draws = 100 });
 
     [Fact]
     public void StanCsv_HasCmdStanLayout_AndRoundTripsTheDraws()

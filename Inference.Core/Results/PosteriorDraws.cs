@@ -94,10 +94,10 @@ public sealed class ChainDraws
 /// Draws of several chains with named columns (constrained parameters, then derived quantities) and Stan's
 /// sampler statistics; the input of the diagnostics, the summary and the writers.
 /// </summary>
-public sealed class Trace
+public sealed class PosteriorDraws
 {
     /// <summary>Creates a trace.</summary>
-    public Trace(IReadOnlyList<string> names, IReadOnlyList<ChainDraws> chains, bool completed, string sampler, ulong seed)
+    public PosteriorDraws(IReadOnlyList<string> names, IReadOnlyList<ChainDraws> chains, bool completed, string sampler, ulong seed)
     {
         ArgumentNullException.ThrowIfNull(names);
         ArgumentNullException.ThrowIfNull(chains);
@@ -210,7 +210,7 @@ public sealed class PosteriorSummary
     /// <summary>The row of <paramref name="variable"/>.</summary>
     public SummaryRow this[string variable] => Rows.First(r => r.Variable == variable);
 
-    internal static PosteriorSummary Compute(Trace trace, int maxTreeDepth)
+    internal static PosteriorSummary Compute(PosteriorDraws trace, int maxTreeDepth)
     {
         var rows = new List<SummaryRow>();
         var warnings = new List<string>();
