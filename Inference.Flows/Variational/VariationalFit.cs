@@ -368,7 +368,7 @@ public static class VariationalFit
             stats[s] = new DrawStats(lp, double.NaN, double.NaN, 0, 0, false, double.NaN);
         }
 
-        return new PosteriorDraws(names, [new ChainDraws(names.Count, values, count, stats) { Seed = seed }], completed: true, "vi", seed);
+        return new PosteriorDraws(names, [new ChainDraws(names.Count, values, count, stats) { Seed = seed }], completed: true, "vi", seed) { AreIndependent = true };
     }
 
     private static FitResult Evaluate(FlowDistribution flow, ILogDensity target, int draws, Rng rng, double[] history, int skipped, bool completed, Stopwatch watch)
