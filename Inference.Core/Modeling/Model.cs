@@ -163,7 +163,7 @@ public sealed class ModelEvaluator : ILogDensityEvaluator, IDrawConstrainer
     public double LogDensity(ReadOnlySpan<double> x)
     {
         CheckLength(x.Length, nameof(x));
-        _tape.Reset();
+        using var session = _tape.Begin();
         using var scope = _tape.NoGrad();
         return Run(_tape.Constant(x)).Item;
     }
@@ -173,7 +173,7 @@ public sealed class ModelEvaluator : ILogDensityEvaluator, IDrawConstrainer
     {
         CheckLength(x.Length, nameof(x));
         CheckLength(gradient.Length, nameof(gradient));
-        _tape.Reset();
+        using var session = _tape.Begin();
         var position = _tape.Variable(x);
         var lp = Run(position);
         _tape.Backward(lp);
@@ -197,7 +197,7 @@ public sealed class ModelEvaluator : ILogDensityEvaluator, IDrawConstrainer
     public LogDensityParts Parts(ReadOnlySpan<double> x)
     {
         CheckLength(x.Length, nameof(x));
-        _tape.Reset();
+        using var session = _tape.Begin();
         using var scope = _tape.NoGrad();
         _context.Begin(_tape.Constant(x));
         _model.Model.Body(_context);
@@ -210,7 +210,7 @@ public sealed class ModelEvaluator : ILogDensityEvaluator, IDrawConstrainer
     {
         CheckLength(x.Length, nameof(x));
         var pointwise = new List<double>();
-        _tape.Reset();
+        using var session = _tape.Begin();
         using var scope = _tape.NoGrad();
         _context.Begin(_tape.Constant(x), pointwise: pointwise);
         _model.Model.Body(_context);
@@ -231,7 +231,7 @@ public sealed class ModelEvaluator : ILogDensityEvaluator, IDrawConstrainer
             throw new ArgumentException($"destination has {destination.Length} entries; the model has {layout.ConstrainedNames.Count} constrained values.", nameof(destination));
         }
 
-        _tape.Reset();
+        using var session = _tape.Begin();
         using var scope = _tape.NoGrad();
         var position = _tape.Constant(x);
         int cursor = 0;

@@ -174,7 +174,7 @@ public sealed class PosteriorDraws
     public int IndexOf(string name)
     {
         ArgumentNullException.ThrowIfNull(name);
-        return _index.TryGetValue(name, out int i) ? i : throw new KeyNotFoundException(NoSuchVariable(name, Names));
+        return _index.TryGetValue(name, out int i) ? i : throw VariableNames.NotFound(name, Names);
     }
 
     /// <summary>
@@ -194,7 +194,7 @@ public sealed class PosteriorDraws
 
             string prefix = name + "[";
             int[] elements = Enumerable.Range(0, Names.Count).Where(j => Names[j].StartsWith(prefix, StringComparison.Ordinal)).ToArray();
-            return elements.Length > 0 ? new VariableDraws(this, name, elements) : throw new KeyNotFoundException(NoSuchVariable(name, Names));
+            return elements.Length > 0 ? new VariableDraws(this, name, elements) : throw VariableNames.NotFound(name, Names);
         }
     }
 
@@ -253,13 +253,6 @@ public sealed class PosteriorDraws
     {
         ArgumentOutOfRangeException.ThrowIfNegative(maxTreeDepth);
         return PosteriorSummary.Compute(this, maxTreeDepth);
-    }
-
-    internal static string NoSuchVariable(string name, IReadOnlyList<string> names)
-    {
-        var bases = names.Select(n => n.IndexOf('[', StringComparison.Ordinal) is int k and > 0 ? n[..k] : n).Distinct().ToArray();
-        string known = bases.Length <= 12 ? string.Join(", ", bases) : string.Join(", ", bases.Take(12)) + ", …";
-        return $"There is no variable '{name}'. The variables are: {known}.";
     }
 
     private IEnumerable<DrawStats> DiagnosedStats() => DiagnosedChains.SelectMany(c => Chains[c].Stats.Take(CommonDraws));

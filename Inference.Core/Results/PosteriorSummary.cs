@@ -60,7 +60,7 @@ public sealed class PosteriorSummary
                 }
             }
 
-            throw new KeyNotFoundException(PosteriorDraws.NoSuchVariable(variable, Rows.Select(r => r.Variable).ToArray()));
+            throw VariableNames.NotFound(variable, Rows.Select(r => r.Variable).ToArray());
         }
     }
 
