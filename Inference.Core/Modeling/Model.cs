@@ -30,6 +30,8 @@ namespace Inference.Modeling;
 /// </example>
 public sealed class Model
 {
+    private CompiledModel? _compiled;
+
     private Model(string name, Action<ModelContext> body)
     {
         Name = name;
@@ -52,8 +54,15 @@ public sealed class Model
     /// <summary>Runs the body once to discover the parameter layout and returns the compiled log-density.</summary>
     /// <exception cref="ArgumentException">The body declares a name twice.</exception>
     /// <exception cref="InvalidOperationException">The body declares no parameter.</exception>
+    /// <remarks>The compiled model is kept: later calls return the same one.</remarks>
     public CompiledModel Compile()
     {
+        var compiled = Volatile.Read(ref _compiled);
+        if (compiled is not null)
+        {
+            return compiled;
+        }
+
         var context = new ModelContext(new Tape());
         var layout = context.Discover(Body);
         if (layout.Dimension == 0)
@@ -61,7 +70,8 @@ public sealed class Model
             throw new InvalidOperationException($"Model '{Name}' declares no parameters.");
         }
 
-        return new CompiledModel(this, layout);
+        compiled = new CompiledModel(this, layout, context.NamedData);
+        return Interlocked.CompareExchange(ref _compiled, compiled, null) ?? compiled;
     }
 }
 
@@ -81,11 +91,15 @@ public readonly record struct LogDensityParts(double LogPrior, double LogLikelih
 /// </summary>
 public sealed class CompiledModel : IConstrainedDensity
 {
-    internal CompiledModel(Model model, ParameterLayout layout)
+    internal CompiledModel(Model model, ParameterLayout layout, IReadOnlyDictionary<string, Tensor> data)
     {
         Model = model;
         Layout = layout;
+        Data = data;
     }
+
+    /// <summary>The observed data the body named with <see cref="ModelContext.Data(string, double[])"/>, by name.</summary>
+    public IReadOnlyDictionary<string, Tensor> Data { get; }
 
     /// <summary>The source model.</summary>
     public Model Model { get; }
