@@ -148,10 +148,12 @@ public sealed class ModelContext
     }
 
     /// <summary>Observes <paramref name="data"/> under <paramref name="distribution"/> (fixed parameters).</summary>
+    /// <exception cref="ArgumentException">A value of <paramref name="data"/> is NaN or infinite.</exception>
     public void Observe(IDistribution distribution, Tensor data)
     {
         ArgumentNullException.ThrowIfNull(distribution);
         ArgumentNullException.ThrowIfNull(data);
+        DataCheck.Finite(data.Data, nameof(data), nameof(data));
         Observe(distribution.LogProb(Tape.Constant(data)));
     }
 
