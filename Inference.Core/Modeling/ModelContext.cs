@@ -26,6 +26,10 @@ public sealed class ModelContext
     private List<double>? _pointwise;
     private double[]? _derivedOut;
     private int _derivedCursor;
+    private double[]? _parametersOut;          // constrained parameter values, output order (ModelEvaluator.Constrain)
+    private double[]? _unconstrainFrom;        // constrained values to invert (CompiledModel.Unconstrain) ...
+    private double[]? _unconstrainTo;          // ... and the unconstrained vector they give
+    private int _parameterCursor;
 
     internal ModelContext(Tape tape) => Tape = tape;
 
@@ -76,7 +80,55 @@ public sealed class ModelContext
         return value;
     }
 
-    private Var Declare(string name, Shape shape, Constraint constraint)
+    /// <summary>
+    /// A scalar parameter with support <paramref name="constraint"/> and <paramref name="prior"/> as its prior (Stan's
+    /// <c>real&lt;lower=0&gt; sigma; sigma ~ normal(0, 1);</c>). The prior is not renormalized to the constraint, as in Stan,
+    /// and is −∞ where the constraint reaches outside the prior's support.
+    /// </summary>
+    public Var Parameter(string name, Constraint constraint, IDistribution prior)
+    {
+        ArgumentNullException.ThrowIfNull(prior);
+        return WithPrior(Declare(name, Shape.Scalar, constraint), prior);
+    }
+
+    /// <summary>A vector parameter with support <paramref name="constraint"/> and independent draws from <paramref name="prior"/>.</summary>
+    public Var Parameter(string name, int length, Constraint constraint, IDistribution prior)
+    {
+        ArgumentNullException.ThrowIfNull(prior);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(length);
+        return WithPrior(Declare(name, Shape.Vector(length), constraint), prior);
+    }
+
+    /// <summary>
+    /// A scalar parameter whose bounds may depend on other parameters or data (see <see cref="Bounds"/>), with an optional
+    /// prior (not renormalized to the bounds, as in Stan). The log-Jacobian of the transform is added at every evaluation.
+    /// </summary>
+    public Var Parameter(string name, Bounds bounds, IDistribution? prior = null) => WithPrior(DeclareBounded(name, Shape.Scalar, bounds), prior);
+
+    /// <summary>A vector parameter whose bounds (scalars, or one per element) may depend on other parameters or data.</summary>
+    public Var Parameter(string name, int length, Bounds bounds, IDistribution? prior = null)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(length);
+        return WithPrior(DeclareBounded(name, Shape.Vector(length), bounds), prior);
+    }
+
+    private Var WithPrior(Var value, IDistribution? prior)
+    {
+        if (prior is not null)
+        {
+            Prior(prior.LogProb(value));
+        }
+
+        return value;
+    }
+
+    private Var DeclareBounded(string name, Shape shape, Bounds bounds)
+    {
+        bounds.CheckSize(shape.Length, name, nameof(bounds));
+        return Declare(name, shape, new DependentBoundsConstraint(bounds.ToString()), bounds);
+    }
+
+    private Var Declare(string name, Shape shape, Constraint constraint, Bounds? bounds = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
         ArgumentNullException.ThrowIfNull(constraint);
@@ -88,7 +140,7 @@ public sealed class ModelContext
             info = new ParameterInfo(name, shape, constraint, offset);
             _discovered.Add(info);
             var zeros = new double[info.UnconstrainedSize];
-            return Constrain(info, Tape.Constant(zeros));
+            return Constrain(info, Tape.Constant(zeros), bounds);
         }
 
         if (_nextParameter >= _layout.Parameters.Count || _layout.Parameters[_nextParameter].Name != name)
@@ -105,7 +157,37 @@ public sealed class ModelContext
             throw new InvalidOperationException($"Parameter '{name}' changed shape from {info.Shape} to {shape} between evaluations.");
         }
 
-        return Constrain(info, Ops.Slice(_position, info.UnconstrainedOffset, info.UnconstrainedSize));
+        if ((info.Constraint is DependentBoundsConstraint) != bounds.HasValue)
+        {
+            throw new InvalidOperationException($"Parameter '{name}' was declared with {(bounds.HasValue ? "bounds" : "a constraint")} where its layout has {info.Constraint}: a model must declare the same parameters at every evaluation.");
+        }
+
+        return _unconstrainFrom is not null
+            ? Unconstrain(info, bounds)
+            : Constrain(info, Ops.Slice(_position, info.UnconstrainedOffset, info.UnconstrainedSize), bounds);
+    }
+
+    // CompiledModel.Unconstrain runs the body on given constrained values, so that bounds depending on earlier parameters
+    // take those parameters' values: this parameter's values are read, inverted into the unconstrained vector, and returned.
+    private Var Unconstrain(ParameterInfo info, Bounds? bounds, string paramName = "constrainedParameters")
+    {
+        var rowMajor = new double[info.Size];
+        ParameterInfo.FromOutputOrder(_unconstrainFrom.AsSpan(_parameterCursor, info.Size), info.Shape, rowMajor);
+        _parameterCursor += info.Size;
+        var u = _unconstrainTo.AsSpan(info.UnconstrainedOffset, info.UnconstrainedSize);
+        bool inside = bounds is { } b ? b.TryInverse(rowMajor, u) : info.Constraint.Contains(rowMajor);
+        if (!inside)
+        {
+            throw new ArgumentException($"The value of '{info.Name}' is outside its support ({info.Constraint}).", paramName);
+        }
+
+        if (bounds is null)
+        {
+            info.Bijector.Inverse(Tape.Constant(rowMajor), out _).Value.CopyTo(u);
+        }
+
+        var value = Tape.Constant(rowMajor);
+        return info.Shape.Rank == 1 ? value : Ops.Reshape(value, info.Shape);
     }
 
     // Kept out of Declare and Derived: a lambda capturing their 'name' parameter would make the compiler
@@ -118,10 +200,16 @@ public sealed class ModelContext
         }
     }
 
-    private Var Constrain(ParameterInfo info, Var unconstrained)
+    private Var Constrain(ParameterInfo info, Var unconstrained, Bounds? bounds)
     {
-        var constrained = info.Bijector.Forward(unconstrained, out var logJ);
+        var constrained = bounds is { } b ? b.Forward(unconstrained, out var logJ) : info.Bijector.Forward(unconstrained, out logJ);
         AddJacobian(logJ);
+        if (_parametersOut is not null)
+        {
+            ParameterInfo.ToOutputOrder(constrained.Value, info.Shape, _parametersOut.AsSpan(_parameterCursor, info.Size));
+            _parameterCursor += info.Size;
+        }
+
         return info.Shape.Rank == 1 ? constrained : Ops.Reshape(constrained, info.Shape);
     }
 
@@ -214,12 +302,19 @@ public sealed class ModelContext
 
     internal void Attach(ParameterLayout layout) => _layout = layout;
 
-    /// <summary>Starts an evaluation at <paramref name="position"/>; the caller resets the tape first.</summary>
-    internal void Begin(Var position, List<double>? pointwise = null, double[]? derivedOut = null)
+    /// <summary>
+    /// Starts an evaluation at <paramref name="position"/>; the caller resets the tape first. With <paramref name="parametersOut"/>
+    /// the constrained parameter values are written there (output order); with <paramref name="unconstrainFrom"/> the body runs
+    /// on those constrained values instead and writes their unconstrained vector to <paramref name="unconstrainTo"/>.
+    /// </summary>
+    internal void Begin(Var position, List<double>? pointwise = null, double[]? derivedOut = null, double[]? parametersOut = null, double[]? unconstrainFrom = null, double[]? unconstrainTo = null)
     {
         _position = position;
         _pointwise = pointwise;
         _derivedOut = derivedOut;
+        _parametersOut = parametersOut;
+        _unconstrainFrom = unconstrainFrom;
+        _unconstrainTo = unconstrainTo;
         BeginCore();
     }
 
@@ -228,6 +323,7 @@ public sealed class ModelContext
         _nextParameter = 0;
         _nextDerived = 0;
         _derivedCursor = 0;
+        _parameterCursor = 0;
         _hasPrior = _hasLikelihood = _hasJacobian = false;
     }
 
@@ -241,6 +337,9 @@ public sealed class ModelContext
 
         _pointwise = null;
         _derivedOut = null;
+        _parametersOut = null;
+        _unconstrainFrom = null;
+        _unconstrainTo = null;
     }
 
     internal Var LogPriorTerm => _hasPrior ? _logPrior : Tape.Constant(0.0);
