@@ -107,6 +107,28 @@ public class OpForwardTests
     }
 
     [Fact]
+    public void LogSumExpElementwiseAndLogMix_MatchDirectFormulas_AndHandleTheEdges()
+    {
+        var tape = new Tape();
+        double[] a = [-1.5, 0.2, 700, double.NegativeInfinity], b = [0.3, 0.2, 699, 2.0];
+        var lse = Ops.LogSumExp(tape.Constant(a), tape.Constant(b)).Value;
+        Assert.Equal(Math.Log(Math.Exp(-1.5) + Math.Exp(0.3)), lse[0], 1e-15);
+        Assert.Equal(0.2 + Math.Log(2), lse[1], 1e-15);
+        Assert.Equal(700 + Math.Log(1 + Math.Exp(-1)), lse[2], 1e-12);    // e^700 overflows a direct sum
+        Assert.Equal(2.0, lse[3]);
+        double[] theta = [0.3, 0.0, 1.0];
+        var mix = Ops.LogMix(tape.Constant(theta), tape.Constant([-1.0, -1.0, -1.0]), tape.Constant([0.5, 0.5, 0.5])).Value;
+        Assert.Equal(Math.Log((0.3 * Math.Exp(-1)) + (0.7 * Math.Exp(0.5))), mix[0], 1e-15);
+        Assert.Equal(0.5, mix[1], 1e-15);
+        Assert.Equal(-1.0, mix[2], 1e-15);
+        // θ at 0: the gradient in θ is e^{λ₁ − y} − e^{λ₂ − y}, finite
+        var t0 = tape.Variable(0.0);
+        tape.Backward(Ops.LogMix(t0, tape.Constant(-1.0), tape.Constant(0.5)));
+        Assert.Equal(Math.Exp(-1.5) - 1, t0.Grad[0], 1e-15);
+        Assert.Equal("b", Assert.Throws<ArgumentException>(() => Ops.LogSumExp(tape.Constant(new double[3]), tape.Constant(new double[4]))).ParamName);
+    }
+
+    [Fact]
     public void Reductions_ByAxis_MatchLoops()
     {
         var x = TestData.Uniform(new Random(5), Shape.Of(2, 3, 4), -1, 1);
