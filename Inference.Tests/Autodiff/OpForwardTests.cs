@@ -128,6 +128,54 @@ public class OpForwardTests
         Assert.Equal("b", Assert.Throws<ArgumentException>(() => Ops.LogSumExp(tape.Constant(new double[3]), tape.Constant(new double[4]))).ParamName);
     }
 
+    [Theory]
+    [InlineData(0.0)]
+    [InlineData(0.4)]
+    [InlineData(-3.0)]
+    [InlineData(25.0)]
+    [InlineData(650.0)]
+    [InlineData(5000.0)]
+    public void LogBesselI0_MatchesTheSeriesAndTheAsymptote(double x)
+    {
+        // I₀(x) = Σ (x²/4)ᵏ/(k!)²; for large x, e^x/√(2πx)·(1 + 1/(8x) + 9/(128x²) + 225/(3072x³))
+        double expected;
+        if (Math.Abs(x) < 30)
+        {
+            double term = 1, sum = 1;
+            for (int k = 1; k < 200; k++)
+            {
+                term *= x * x / 4 / k / k;
+                sum += term;
+            }
+
+            expected = Math.Log(sum);
+        }
+        else
+        {
+            double r = 1 / (8 * x);
+            expected = x - (0.5 * Math.Log(2 * Math.PI * x)) + Math.Log(1 + r + (4.5 * r * r) + (37.5 * r * r * r));
+        }
+
+        Assert.Equal(expected, Ops.LogBesselI0(new Tape().Constant(x)).Item, 1e-12 * Math.Max(1, Math.Abs(expected)));
+    }
+
+    [Theory]
+    [InlineData(-3.0)]
+    [InlineData(0.0)]
+    [InlineData(1.7)]
+    [InlineData(9.0)]
+    [InlineData(-30.0)]
+    public void LogNormalCdf_MatchesLogOfPhi(double x)
+    {
+        double expected = x > 0 ? Math.Log(1 - MathNet.Numerics.Distributions.Normal.CDF(0, 1, -x)) : Math.Log(MathNet.Numerics.Distributions.Normal.CDF(0, 1, x));
+        if (x > 5)
+        {
+            expected = -MathNet.Numerics.Distributions.Normal.CDF(0, 1, -x);    // log(1 − ε) = −ε to double precision
+        }
+
+        Assert.Equal(expected, Ops.LogNormalCdf(new Tape().Constant(x)).Item, 1e-12 * Math.Max(1e-10, Math.Abs(expected)));
+    }
+
     [Fact]
     public void Reductions_ByAxis_MatchLoops()
     {
