@@ -30,6 +30,8 @@ namespace Inference.Modeling;
 /// </example>
 public sealed class Model
 {
+    private CompiledModel? _compiled;
+
     private Model(string name, Action<ModelContext> body)
     {
         Name = name;
@@ -52,8 +54,15 @@ public sealed class Model
     /// <summary>Runs the body once to discover the parameter layout and returns the compiled log-density.</summary>
     /// <exception cref="ArgumentException">The body declares a name twice.</exception>
     /// <exception cref="InvalidOperationException">The body declares no parameter.</exception>
+    /// <remarks>The compiled model is kept: later calls return the same one.</remarks>
     public CompiledModel Compile()
     {
+        var compiled = Volatile.Read(ref _compiled);
+        if (compiled is not null)
+        {
+            return compiled;
+        }
+
         var context = new ModelContext(new Tape());
         var layout = context.Discover(Body);
         if (layout.Dimension == 0)
@@ -61,7 +70,8 @@ public sealed class Model
             throw new InvalidOperationException($"Model '{Name}' declares no parameters.");
         }
 
-        return new CompiledModel(this, layout);
+        compiled = new CompiledModel(this, layout, context.NamedData);
+        return Interlocked.CompareExchange(ref _compiled, compiled, null) ?? compiled;
     }
 }
 
@@ -81,11 +91,15 @@ public readonly record struct LogDensityParts(double LogPrior, double LogLikelih
 /// </summary>
 public sealed class CompiledModel : IConstrainedDensity
 {
-    internal CompiledModel(Model model, ParameterLayout layout)
+    internal CompiledModel(Model model, ParameterLayout layout, IReadOnlyDictionary<string, Tensor> data)
     {
         Model = model;
         Layout = layout;
+        Data = data;
     }
+
+    /// <summary>The observed data the body named with <see cref="ModelContext.Data(string, double[])"/>, by name.</summary>
+    public IReadOnlyDictionary<string, Tensor> Data { get; }
 
     /// <summary>The source model.</summary>
     public Model Model { get; }
@@ -155,7 +169,7 @@ public sealed class ModelEvaluator : ILogDensityEvaluator, IDrawConstrainer
     public double LogDensity(ReadOnlySpan<double> x)
     {
         CheckLength(x.Length, nameof(x));
-        _tape.Reset();
+        using var session = _tape.Begin();
         using var scope = _tape.NoGrad();
         return Run(_tape.Constant(x)).Item;
     }
@@ -165,7 +179,7 @@ public sealed class ModelEvaluator : ILogDensityEvaluator, IDrawConstrainer
     {
         CheckLength(x.Length, nameof(x));
         CheckLength(gradient.Length, nameof(gradient));
-        _tape.Reset();
+        using var session = _tape.Begin();
         var position = _tape.Variable(x);
         var lp = Run(position);
         _tape.Backward(lp);
@@ -189,7 +203,7 @@ public sealed class ModelEvaluator : ILogDensityEvaluator, IDrawConstrainer
     public LogDensityParts Parts(ReadOnlySpan<double> x)
     {
         CheckLength(x.Length, nameof(x));
-        _tape.Reset();
+        using var session = _tape.Begin();
         using var scope = _tape.NoGrad();
         _context.Begin(_tape.Constant(x));
         _model.Model.Body(_context);
@@ -202,7 +216,7 @@ public sealed class ModelEvaluator : ILogDensityEvaluator, IDrawConstrainer
     {
         CheckLength(x.Length, nameof(x));
         var pointwise = new List<double>();
-        _tape.Reset();
+        using var session = _tape.Begin();
         using var scope = _tape.NoGrad();
         _context.Begin(_tape.Constant(x), pointwise: pointwise);
         _model.Model.Body(_context);
@@ -223,7 +237,7 @@ public sealed class ModelEvaluator : ILogDensityEvaluator, IDrawConstrainer
             throw new ArgumentException($"destination has {destination.Length} entries; the model has {layout.ConstrainedNames.Count} constrained values.", nameof(destination));
         }
 
-        _tape.Reset();
+        using var session = _tape.Begin();
         using var scope = _tape.NoGrad();
         // the body computes the parameters' constrained values (bounds may depend on other parameters) and the derived ones
         var parameters = new double[layout.ParameterNames.Count];

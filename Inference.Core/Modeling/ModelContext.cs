@@ -13,6 +13,7 @@ public sealed class ModelContext
 {
     private readonly List<ParameterInfo> _discovered = [];
     private readonly List<DerivedInfo> _discoveredDerived = [];
+    private readonly Dictionary<string, DataEntry> _data = new(StringComparer.Ordinal);
     private ParameterLayout? _layout;
     private Var _position;
     private int _nextParameter;
@@ -212,6 +213,71 @@ public sealed class ModelContext
 
         return info.Shape.Rank == 1 ? constrained : Ops.Reshape(constrained, info.Shape);
     }
+
+    // ------------------------------------------------------------------ data
+
+    /// <summary>
+    /// Named observed data on this evaluation's tape, without a copy: <c>var y = m.Data("y", values)</c> in the body
+    /// stands for <c>m.Tape.Constant(Tensor.FromVector(values))</c> without its cost at every evaluation. The data is
+    /// checked once (every value finite, or an exception naming it) and recorded with the model
+    /// (<see cref="CompiledModel.Data"/>: observed data for the writers and predictive checks).
+    /// </summary>
+    /// <exception cref="ArgumentException">A value is NaN or infinite, or the name is a parameter's.</exception>
+    public Var Data(string name, double[] values) => Tape.Constant(DataTensor(name, values, static v => new Tensor(v, Shape.Vector(v.Length))));
+
+    /// <summary>A named data matrix (copied once to row-major; see <see cref="Data(string, double[])"/>).</summary>
+    public Var Data(string name, double[,] values) => Tape.Constant(DataTensor(name, values, Tensor.FromMatrix));
+
+    /// <summary>Named integer data (counts, group indices) as float64 values (see <see cref="Data(string, double[])"/>).</summary>
+    public Var Data(string name, int[] values) => Tape.Constant(DataTensor(name, values, static v => Tensor.FromVector(Array.ConvertAll(v, i => (double)i))));
+
+    /// <summary>A named data tensor, not copied (see <see cref="Data(string, double[])"/>).</summary>
+    public Var Data(string name, Tensor values) => Tape.Constant(DataTensor(name, values, static t => t));
+
+    /// <summary>A named data scalar.</summary>
+    public Var Data(string name, double value)
+    {
+        // compared by value, so that no box is allocated per evaluation
+        if (_data.TryGetValue(name ?? string.Empty, out var entry) && entry.Source is null && entry.Tensor.Data[0].Equals(value))
+        {
+            return Tape.Constant(entry.Tensor);
+        }
+
+        return Tape.Constant(Register(name!, null, Tensor.FromScalar(value)));
+    }
+
+    private Tensor DataTensor<T>(string name, T values, Func<T, Tensor> wrap)
+        where T : class
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        ArgumentNullException.ThrowIfNull(values);
+        return _data.TryGetValue(name, out var entry) && ReferenceEquals(entry.Source, values) ? entry.Tensor : Register(name, values, wrap(values));
+    }
+
+    private Tensor Register(string name, object? source, Tensor tensor)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        int bad = Array.FindIndex(tensor.Data, v => !double.IsFinite(v));
+        if (bad >= 0)
+        {
+            throw new ArgumentException(
+                $"Data '{name}' has a non-finite value ({tensor.Data[bad].ToString(System.Globalization.CultureInfo.InvariantCulture)}) at index {bad}: observed data must be finite (drop or impute missing values before the model sees them).",
+                name);
+        }
+
+        if (_layout is null && (_discovered.Any(p => p.Name == name) || _discoveredDerived.Any(d => d.Name == name)))
+        {
+            throw new ArgumentException($"The data name '{name}' is also a parameter or derived quantity.", nameof(name));
+        }
+
+        _data[name] = new DataEntry(source, tensor);
+        return tensor;
+    }
+
+    /// <summary>The data the body named, by name (as last seen).</summary>
+    internal IReadOnlyDictionary<string, Tensor> NamedData => _data.ToDictionary(e => e.Key, e => e.Value.Tensor, StringComparer.Ordinal);
+
+    private readonly record struct DataEntry(object? Source, Tensor Tensor);
 
     // ------------------------------------------------------------------ density terms
 
