@@ -80,7 +80,7 @@ public sealed class PointwiseLogLikelihood
 
     /// <summary>
     /// Evaluates <paramref name="model"/>'s pointwise log-likelihood (its <see cref="ModelContext.Observe(Autodiff.Var)"/>
-    /// terms) at every draw of <paramref name="draws"/>; chains are cut to the shortest one's length.
+    /// terms) at every draw of <paramref name="draws"/>: the chains with draws, each cut to <see cref="PosteriorDraws.CommonDraws"/>.
     /// </summary>
     /// <exception cref="ArgumentException">The draws' columns are not the model's parameters, or the model observes nothing.</exception>
     public static PointwiseLogLikelihood FromDraws(CompiledModel model, PosteriorDraws draws)
@@ -93,13 +93,14 @@ public sealed class PointwiseLogLikelihood
             throw new ArgumentException($"The draws' columns do not start with model '{model.Model.Name}''s parameters ({string.Join(", ", names.Take(4))}, …).", nameof(draws));
         }
 
-        int perChain = draws.DrawsPerChain;
+        int perChain = draws.CommonDraws;
+        var chains = draws.DiagnosedChains;
         var evaluator = model.CreateModelEvaluator();
         var constrained = new double[names.Count];
         double[,]? values = null;
-        for (int c = 0; c < draws.Chains.Count; c++)
+        for (int c = 0; c < chains.Count; c++)
         {
-            var chain = draws.Chains[c];
+            var chain = draws.Chains[chains[c]];
             for (int s = 0; s < perChain; s++)
             {
                 chain.Values.AsSpan(s * chain.Columns, names.Count).CopyTo(constrained);
@@ -109,7 +110,7 @@ public sealed class PointwiseLogLikelihood
                     throw new ArgumentException($"Model '{model.Model.Name}' observes nothing: it has no pointwise log-likelihood.", nameof(model));
                 }
 
-                values ??= new double[draws.Chains.Count * perChain, pointwise.Length];
+                values ??= new double[chains.Count * perChain, pointwise.Length];
                 int row = (c * perChain) + s;
                 for (int i = 0; i < pointwise.Length; i++)
                 {
@@ -118,6 +119,6 @@ public sealed class PointwiseLogLikelihood
             }
         }
 
-        return new PointwiseLogLikelihood(values ?? new double[0, 0], draws.Chains.Count);
+        return new PointwiseLogLikelihood(values ?? new double[0, 0], Math.Max(chains.Count, 1));
     }
 }

@@ -22,7 +22,7 @@ internal static class DataCheck
                 }
 
                 throw new ArgumentException(
-                    string.Create(CultureInfo.InvariantCulture, $"Data '{dataName}' has {values[i]} at element {i + 1} ({bad} of its {values.Length} values are not finite): observed data must be finite. Drop missing observations or model them as parameters."),
+                    string.Create(CultureInfo.InvariantCulture, $"Data '{dataName}' has a non-finite value ({values[i]}) at index {i} ({bad} of its {values.Length} values are not finite): observed data must be finite (drop or impute missing values before the model sees them, or model them as parameters)."),
                     paramName);
             }
         }

@@ -257,13 +257,7 @@ public sealed class ModelContext
     private Tensor Register(string name, object? source, Tensor tensor)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
-        int bad = Array.FindIndex(tensor.Data, v => !double.IsFinite(v));
-        if (bad >= 0)
-        {
-            throw new ArgumentException(
-                $"Data '{name}' has a non-finite value ({tensor.Data[bad].ToString(System.Globalization.CultureInfo.InvariantCulture)}) at index {bad}: observed data must be finite (drop or impute missing values before the model sees them).",
-                name);
-        }
+        DataCheck.Finite(tensor.Data, name, name);
 
         if (_layout is null && (_discovered.Any(p => p.Name == name) || _discoveredDerived.Any(d => d.Name == name)))
         {

@@ -285,7 +285,7 @@ public class DataAndDistributionBadInputTests
         });
         var ex = Assert.Throws<ArgumentException>(() => model.Compile());
         Assert.Equal("data", ex.ParamName);
-        Assert.Contains("element 3", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("at index 2", ex.Message, StringComparison.Ordinal);
         Assert.Contains("must be finite", ex.Message, StringComparison.Ordinal);
     }
 
@@ -294,6 +294,6 @@ public class DataAndDistributionBadInputTests
     {
         var ex = Assert.Throws<ArgumentException>(() => DataCheck.Finite([1, double.NaN, 2, double.NaN], "y", "values"));
         Assert.Equal("values", ex.ParamName);
-        Assert.Contains("Data 'y' has NaN at element 2 (2 of its 4 values are not finite)", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("Data 'y' has a non-finite value (NaN) at index 1 (2 of its 4 values are not finite)", ex.Message, StringComparison.Ordinal);
     }
 }
