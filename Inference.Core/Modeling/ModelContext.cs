@@ -31,6 +31,9 @@ public sealed class ModelContext
     private double[]? _unconstrainFrom;        // constrained values to invert (CompiledModel.Unconstrain) ...
     private double[]? _unconstrainTo;          // ... and the unconstrained vector they give
     private int _parameterCursor;
+    private Randomness.Rng? _rng;                // predictive draws: the body's generated quantities draw from it
+    private List<(string Name, double[] Values)>? _predicted;
+    private bool _samplePriors;                  // prior predictive: parameters are drawn from the priors they were declared with
 
     internal ModelContext(Tape tape) => Tape = tape;
 
@@ -66,7 +69,7 @@ public sealed class ModelContext
     public Var Parameter(string name, IDistribution prior)
     {
         ArgumentNullException.ThrowIfNull(prior);
-        var value = Declare(name, Shape.Scalar, prior.Support);
+        var value = Declare(name, Shape.Scalar, prior.Support, prior: prior);
         Prior(prior.LogProb(value));
         return value;
     }
@@ -76,7 +79,7 @@ public sealed class ModelContext
     {
         ArgumentNullException.ThrowIfNull(prior);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(length);
-        var value = Declare(name, Shape.Vector(length), prior.Support);
+        var value = Declare(name, Shape.Vector(length), prior.Support, prior: prior);
         Prior(prior.LogProb(value));
         return value;
     }
@@ -89,7 +92,7 @@ public sealed class ModelContext
     public Var Parameter(string name, Constraint constraint, IDistribution prior)
     {
         ArgumentNullException.ThrowIfNull(prior);
-        return WithPrior(Declare(name, Shape.Scalar, constraint), prior);
+        return WithPrior(Declare(name, Shape.Scalar, constraint, prior: prior), prior);
     }
 
     /// <summary>A vector parameter with support <paramref name="constraint"/> and independent draws from <paramref name="prior"/>.</summary>
@@ -97,20 +100,20 @@ public sealed class ModelContext
     {
         ArgumentNullException.ThrowIfNull(prior);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(length);
-        return WithPrior(Declare(name, Shape.Vector(length), constraint), prior);
+        return WithPrior(Declare(name, Shape.Vector(length), constraint, prior: prior), prior);
     }
 
     /// <summary>
     /// A scalar parameter whose bounds may depend on other parameters or data (see <see cref="Bounds"/>), with an optional
     /// prior (not renormalized to the bounds, as in Stan). The log-Jacobian of the transform is added at every evaluation.
     /// </summary>
-    public Var Parameter(string name, Bounds bounds, IDistribution? prior = null) => WithPrior(DeclareBounded(name, Shape.Scalar, bounds), prior);
+    public Var Parameter(string name, Bounds bounds, IDistribution? prior = null) => WithPrior(DeclareBounded(name, Shape.Scalar, bounds, prior), prior);
 
     /// <summary>A vector parameter whose bounds (scalars, or one per element) may depend on other parameters or data.</summary>
     public Var Parameter(string name, int length, Bounds bounds, IDistribution? prior = null)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(length);
-        return WithPrior(DeclareBounded(name, Shape.Vector(length), bounds), prior);
+        return WithPrior(DeclareBounded(name, Shape.Vector(length), bounds, prior), prior);
     }
 
     private Var WithPrior(Var value, IDistribution? prior)
@@ -123,13 +126,13 @@ public sealed class ModelContext
         return value;
     }
 
-    private Var DeclareBounded(string name, Shape shape, Bounds bounds)
+    private Var DeclareBounded(string name, Shape shape, Bounds bounds, IDistribution? prior)
     {
         bounds.CheckSize(shape.Length, name, nameof(bounds));
-        return Declare(name, shape, new DependentBoundsConstraint(bounds.ToString()), bounds);
+        return Declare(name, shape, new DependentBoundsConstraint(bounds.ToString()), bounds, prior);
     }
 
-    private Var Declare(string name, Shape shape, Constraint constraint, Bounds? bounds = null)
+    private Var Declare(string name, Shape shape, Constraint constraint, Bounds? bounds = null, IDistribution? prior = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
         ArgumentNullException.ThrowIfNull(constraint);
@@ -163,18 +166,51 @@ public sealed class ModelContext
             throw new InvalidOperationException($"Parameter '{name}' was declared with {(bounds.HasValue ? "bounds" : "a constraint")} where its layout has {info.Constraint}: a model must declare the same parameters at every evaluation.");
         }
 
+        if (_samplePriors)
+        {
+            return Unconstrain(info, bounds, DrawFromPrior(info, bounds, prior));
+        }
+
         return _unconstrainFrom is not null
-            ? Unconstrain(info, bounds)
+            ? Unconstrain(info, bounds, ReadGiven(info))
             : Constrain(info, Ops.Slice(_position, info.UnconstrainedOffset, info.UnconstrainedSize), bounds);
     }
 
-    // CompiledModel.Unconstrain runs the body on given constrained values, so that bounds depending on earlier parameters
-    // take those parameters' values: this parameter's values are read, inverted into the unconstrained vector, and returned.
-    private Var Unconstrain(ParameterInfo info, Bounds? bounds, string paramName = "constrainedParameters")
+    private double[] ReadGiven(ParameterInfo info)
     {
         var rowMajor = new double[info.Size];
         ParameterInfo.FromOutputOrder(_unconstrainFrom.AsSpan(_parameterCursor, info.Size), info.Shape, rowMajor);
         _parameterCursor += info.Size;
+        return rowMajor;
+    }
+
+    // prior predictive draws: the parameter's value comes from the prior it was declared with, redrawn (up to 1000 times)
+    // until it lies in the parameter's support or bounds, which may be narrower than the prior's
+    private double[] DrawFromPrior(ParameterInfo info, Bounds? bounds, IDistribution? prior)
+    {
+        if (prior is null)
+        {
+            throw new InvalidOperationException($"Parameter '{info.Name}' was declared without a prior: prior predictive draws need every parameter's prior in its Parameter(...) call.");
+        }
+
+        var values = new double[info.Size];
+        var scratch = new double[info.UnconstrainedSize];
+        for (int attempt = 0; attempt < 1000; attempt++)
+        {
+            prior.Sample(_rng!, values);
+            if (bounds is { } b ? b.TryInverse(values, scratch) : info.Constraint.Contains(values))
+            {
+                return values;
+            }
+        }
+
+        throw new InvalidOperationException($"1000 draws from the prior of '{info.Name}' all fell outside its support ({info.Constraint}).");
+    }
+
+    // CompiledModel.Unconstrain runs the body on given constrained values, so that bounds depending on earlier parameters
+    // take those parameters' values: this parameter's values are read, inverted into the unconstrained vector, and returned.
+    private Var Unconstrain(ParameterInfo info, Bounds? bounds, double[] rowMajor, string paramName = "constrainedParameters")
+    {
         var u = _unconstrainTo.AsSpan(info.UnconstrainedOffset, info.UnconstrainedSize);
         bool inside = bounds is { } b ? b.TryInverse(rowMajor, u) : info.Constraint.Contains(rowMajor);
         if (!inside)
@@ -272,6 +308,31 @@ public sealed class ModelContext
     internal IReadOnlyDictionary<string, Tensor> NamedData => _data.ToDictionary(e => e.Key, e => e.Value.Tensor, StringComparer.Ordinal);
 
     private readonly record struct DataEntry(object? Source, Tensor Tensor);
+
+    // ------------------------------------------------------------------ predictive draws
+
+    /// <summary>
+    /// The random-number generator for predictive draws (Stan's generated quantities with _rng functions): not null only
+    /// when <see cref="Diagnostics.Predictive"/> runs the body, so a body draws and records replicated data in
+    /// <c>if (m.Rng is { } rng) { …; m.Predicted("y_rep", values); }</c> at no cost to log-density evaluations.
+    /// </summary>
+    public Randomness.Rng? Rng => _rng;
+
+    /// <summary>Records a predictive draw (used only while <see cref="Rng"/> is not null); the same names and lengths at every draw.</summary>
+    public void Predicted(string name, ReadOnlySpan<double> values)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        _predicted?.Add((name, values.ToArray()));
+    }
+
+    /// <summary>Runs the body for one predictive draw: on given constrained parameter values, or (<paramref name="samplePriors"/>) on draws from the priors.</summary>
+    internal void BeginPredictive(Randomness.Rng rng, List<(string, double[])> predicted, double[]? constrained, double[] unconstrainTo, bool samplePriors)
+    {
+        Begin(Tape.Constant(unconstrainTo), unconstrainFrom: constrained ?? [], unconstrainTo: unconstrainTo);
+        _rng = rng;
+        _predicted = predicted;
+        _samplePriors = samplePriors;
+    }
 
     // ------------------------------------------------------------------ density terms
 
@@ -400,6 +461,9 @@ public sealed class ModelContext
         _parametersOut = null;
         _unconstrainFrom = null;
         _unconstrainTo = null;
+        _rng = null;
+        _predicted = null;
+        _samplePriors = false;
     }
 
     internal Var LogPriorTerm => _hasPrior ? _logPrior : Tape.Constant(0.0);
