@@ -126,6 +126,8 @@ public sealed class CompiledModel : IConstrainedDensity
     public ModelEvaluator CreateModelEvaluator() => new(this);
 
     /// <summary>Constrained parameter values (output order, see <see cref="ParameterLayout.ParameterNames"/>) → unconstrained vector.</summary>
+    /// <remarks>The model's body runs on these values, so that bounds depending on other parameters take their values.</remarks>
+    /// <exception cref="ArgumentException">The count is wrong, or a value is outside its parameter's support.</exception>
     public double[] Unconstrain(ReadOnlySpan<double> constrainedParameters)
     {
         int total = Layout.Parameters.Sum(p => p.Size);
@@ -136,22 +138,12 @@ public sealed class CompiledModel : IConstrainedDensity
 
         var result = new double[Dimension];
         var tape = new Tape();
+        var context = new ModelContext(tape);
+        context.Attach(Layout);
         using var scope = tape.NoGrad();
-        int cursor = 0;
-        foreach (var p in Layout.Parameters)
-        {
-            var rowMajor = new double[p.Size];
-            ParameterInfo.FromOutputOrder(constrainedParameters.Slice(cursor, p.Size), p.Shape, rowMajor);
-            if (!p.Constraint.Contains(rowMajor))
-            {
-                throw new ArgumentException($"The value of '{p.Name}' is outside its support ({p.Constraint}).", nameof(constrainedParameters));
-            }
-
-            var u = p.Bijector.Inverse(tape.Constant(rowMajor), out _);
-            u.Value.CopyTo(result.AsSpan(p.UnconstrainedOffset, p.UnconstrainedSize));
-            cursor += p.Size;
-        }
-
+        context.Begin(tape.Constant(result), unconstrainFrom: constrainedParameters.ToArray(), unconstrainTo: result);
+        Model.Body(context);
+        context.End();
         return result;
     }
 }
@@ -247,20 +239,14 @@ public sealed class ModelEvaluator : ILogDensityEvaluator, IDrawConstrainer
 
         using var session = _tape.Begin();
         using var scope = _tape.NoGrad();
-        var position = _tape.Constant(x);
-        int cursor = 0;
-        foreach (var p in layout.Parameters)
-        {
-            var y = p.Bijector.Forward(Ops.Slice(position, p.UnconstrainedOffset, p.UnconstrainedSize), out _);
-            ParameterInfo.ToOutputOrder(y.Value, p.Shape, destination.Slice(cursor, p.Size));
-            cursor += p.Size;
-        }
-
+        // the body computes the parameters' constrained values (bounds may depend on other parameters) and the derived ones
+        var parameters = new double[layout.ParameterNames.Count];
         var derived = new double[layout.DerivedNames.Count];
-        _context.Begin(position, derivedOut: derived);
+        _context.Begin(_tape.Constant(x), derivedOut: derived, parametersOut: parameters);
         _model.Model.Body(_context);
         _context.End();
-        derived.CopyTo(destination[cursor..]);
+        parameters.CopyTo(destination);
+        derived.CopyTo(destination[parameters.Length..]);
     }
 
     private Var Run(Var position)
