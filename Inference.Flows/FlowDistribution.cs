@@ -38,8 +38,9 @@ public sealed class FlowDistribution
     /// the rest) with a fixed mixing permutation between them (a swap for D = 2, random otherwise, as normflows
     /// does), then a diagonal affine layer for location and scale.
     /// </summary>
-    public static FlowDistribution RealNvp(int dimension, int layers, IReadOnlyList<int> hidden, Rng rng, Activation activation = Activation.Relu) =>
-        Stack(dimension, layers, rng, () => new AffineCoupling(dimension, hidden, rng, swap: false, activation), () => Permutation.Mixing(dimension, rng));
+    /// <remarks>With <paramref name="contextDimension"/> &gt; 0 the couplings read a context y: the flow is q(x | y).</remarks>
+    public static FlowDistribution RealNvp(int dimension, int layers, IReadOnlyList<int> hidden, Rng rng, Activation activation = Activation.Relu, int contextDimension = 0) =>
+        Stack(dimension, layers, rng, () => new AffineCoupling(dimension, hidden, rng, swap: false, activation, contextDimension), () => Permutation.Mixing(dimension, rng));
 
     /// <summary>
     /// Inverse autoregressive flow (IAF; <see cref="AutoregressiveDirection.Masked"/> gives MAF):

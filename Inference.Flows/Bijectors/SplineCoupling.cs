@@ -1,6 +1,7 @@
 using Inference.Autodiff;
 using Inference.Flows.Modules;
 using Inference.Randomness;
+using Inference.Flows.Serialization;
 
 namespace Inference.Flows.Bijectors;
 
@@ -10,7 +11,7 @@ namespace Inference.Flows.Bijectors;
 /// [−B, B] with K bins and identity tails. The network's last layer starts at zero: uniform bins with unit
 /// derivatives, so the layer starts as the identity.
 /// </summary>
-public sealed class SplineCoupling : FlowBijector
+public sealed class SplineCoupling : FlowBijector, ISerializableFlowLayer<SplineCoupling>
 {
     private readonly CouplingSplit _split;
     private readonly Mlp _net;
@@ -55,6 +56,35 @@ public sealed class SplineCoupling : FlowBijector
         var changed = RationalQuadraticSpline.Apply(_split.Changed(batch), raw, Bins, TailBound, inverse, out var logDet);
         logAbsDetJacobian = CouplingSplit.ScalarIfEvent(logDet, v);
         return CouplingSplit.LikeInput(_split.Merge(passed, changed), v);
+    }
+
+
+    /// <inheritdoc/>
+    public static string TypeName => "spline-coupling";
+
+    /// <inheritdoc/>
+    public static SplineCoupling Read(FlowLayerReader reader)
+    {
+        ArgumentNullException.ThrowIfNull(reader);
+        int d = reader.Dimension;
+        var hidden = reader.Widths("hidden");
+        int bins = reader.Integer("bins", 2, 1 << 20);
+        double bound = reader.Number("tail_bound");
+        bool swap = reader.Boolean("swap");
+        var activation = reader.Enum<Activation>("activation");
+        long change = d - ((d + 1L) / 2);
+        return reader.Create(Mlp.CountParameters((d + 1L) / 2, hidden, change * ((3L * bins) - 1)), () => new SplineCoupling(d, hidden, reader.Rng, bins, bound, swap, activation));
+    }
+
+    /// <inheritdoc/>
+    protected internal override void WriteConfiguration(FlowLayerWriter writer)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        writer.Integers("hidden", Hidden);
+        writer.Integer("bins", Bins);
+        writer.Number("tail_bound", TailBound);
+        writer.Boolean("swap", Swap);
+        writer.Enum("activation", Activation);
     }
 
     /// <inheritdoc/>

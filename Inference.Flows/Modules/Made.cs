@@ -54,13 +54,13 @@ public sealed class Made : Module
             var from = degrees[l];
             bool last = l == _layers.Length - 1;
             var to = last ? outDegrees : degrees[l + 1];
-            var mask = new Tensor(Shape.Matrix(from.Length, to.Length));
+            var mask = new Tensor(Shape.Matrix(to.Length, from.Length));
             for (int i = 0; i < from.Length; i++)
             {
                 for (int j = 0; j < to.Length; j++)
                 {
                     bool connected = last ? to[j] > from[i] : to[j] >= from[i];
-                    mask[(i * to.Length) + j] = connected ? 1 : 0;
+                    mask[(j * from.Length) + i] = connected ? 1 : 0;
                 }
             }
 
