@@ -110,12 +110,13 @@ public sealed class FlowDistribution
     }
 
     /// <summary>
-    /// Starts this flow at a Laplace approximation N(x̂, Σ) of the target: a mean-field or full-rank Gaussian has
-    /// its own location and scale set (diagonal sds for the mean-field); any other flow gets a trainable
-    /// lower-triangular affine layer x = x̂ + L·h appended (LLᵀ = Σ), so it starts as the Laplace approximation and
-    /// its layers learn the departures from it. Reverse KL with Adam moves a location by about the learning rate
-    /// per step, so a posterior far from the origin or on a very different scale needs this.
+    /// A new flow that starts at a Laplace approximation N(x̂, Σ) of the target; this one is left as it was. A mean-field
+    /// or full-rank Gaussian becomes that Gaussian (diagonal sds for the mean-field); any other flow is copied and gets a
+    /// trainable lower-triangular affine layer x = x̂ + L·h appended (LLᵀ = Σ), so it starts as the Laplace
+    /// approximation and its layers learn the departures from it. Reverse KL with Adam moves a location by about the
+    /// learning rate per step, so a posterior far from the origin or on a very different scale needs this.
     /// </summary>
+    /// <exception cref="NotSupportedException">The flow holds a layer that cannot be saved (the copy is made through <see cref="FlowSerializer"/>).</exception>
     public FlowDistribution Whiten(LaplaceApproximation laplace)
     {
         ArgumentNullException.ThrowIfNull(laplace);
@@ -127,21 +128,23 @@ public sealed class FlowDistribution
 
         switch (Transform)
         {
-            case ElementwiseAffine diagonal:
+            case ElementwiseAffine:
+                var diagonal = new ElementwiseAffine(d);
                 for (int i = 0; i < d; i++)
                 {
                     diagonal.Location.Value[i] = laplace.Mode[i];
                     diagonal.LogScale.Value[i] = 0.5 * Math.Log(laplace.Covariance[i, i]);
                 }
 
-                return this;
-            case LowerTriangularAffine full:
+                return new FlowDistribution(diagonal);
+            case LowerTriangularAffine:
+                var full = new LowerTriangularAffine(d);
                 SetTriangular(full, laplace);
-                return this;
+                return new FlowDistribution(full);
             default:
                 var last = new LowerTriangularAffine(d);
                 SetTriangular(last, laplace);
-                return new FlowDistribution(new FlowChain([Transform, last]));
+                return new FlowDistribution(new FlowChain([FlowSerializer.Clone(Transform), last]));
         }
     }
 

@@ -116,6 +116,15 @@ public static class FlowSerializer
         }
     }
 
+    /// <summary>An independent copy of <paramref name="flow"/> (its parameters, buffers and configuration), made by saving and loading it in memory.</summary>
+    /// <exception cref="NotSupportedException">The flow holds a layer that cannot be saved.</exception>
+    public static FlowBijector Clone(FlowBijector flow)
+    {
+        var bytes = Serialize(flow);
+        using var stream = new MemoryStream(bytes.WrittenMemory.ToArray(), writable: false);
+        return Load(stream);
+    }
+
     /// <summary>Reads a flow from the file at <paramref name="path"/>.</summary>
     /// <exception cref="FormatException">The content is not a valid flow file.</exception>
     public static FlowBijector Load(string path)
