@@ -70,6 +70,24 @@ public sealed class FlowDistribution
     public static FlowDistribution AutoregressiveSpline(int dimension, int layers, IReadOnlyList<int> hidden, Rng rng, int bins = 8, double tailBound = 3, AutoregressiveDirection direction = AutoregressiveDirection.Inverse) =>
         Stack(dimension, layers, rng, () => new SplineAutoregressive(dimension, hidden, rng, bins, tailBound, direction), () => Permutation.Mixing(dimension, rng));
 
+    /// <summary>
+    /// Residual flow (Chen et al. 2019; normflows' "resflow"): <paramref name="layers"/> invertible residual blocks
+    /// x + g(x) with Lip(g) ≤ <paramref name="lipschitz"/> (spectral normalization, LipSwish), then a diagonal affine layer.
+    /// </summary>
+    public static FlowDistribution ResidualFlow(int dimension, int layers, IReadOnlyList<int> hidden, Rng rng, double lipschitz = 0.97, LipschitzActivation activation = LipschitzActivation.LipSwish, ResidualLogDet logDet = ResidualLogDet.Auto)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(layers);
+        ArgumentNullException.ThrowIfNull(rng);
+        var list = new List<FlowBijector>();
+        for (int l = 0; l < layers; l++)
+        {
+            list.Add(new ResidualBlock(dimension, hidden, rng, lipschitz, activation, logDet));
+        }
+
+        list.Add(new ElementwiseAffine(dimension));
+        return new FlowDistribution(new FlowChain(list));
+    }
+
     /// <summary><paramref name="layers"/> planar layers, then a diagonal affine layer (Rezende and Mohamed 2015).</summary>
     public static FlowDistribution PlanarFlow(int dimension, int layers, Rng rng) => RadialOrPlanar(dimension, layers, rng, planar: true);
 

@@ -345,7 +345,22 @@ public static class FlowSerializer
             Fill(values, b, $"{path}.buffers.{name}", transposed: false);
         }
 
+        NotifyLoaded(layer);
         return layer;
+    }
+
+    // the layer's own modules (nested flow layers were notified when they were read)
+    private static void NotifyLoaded(Module module)
+    {
+        foreach (var (_, child) in module.NamedChildren())
+        {
+            if (child is not FlowBijector)
+            {
+                NotifyLoaded(child);
+            }
+        }
+
+        module.OnLoaded();
     }
 
     private static List<(string Name, JsonElement Value)> Values(JsonElement e, string field, string path, bool required)

@@ -93,6 +93,11 @@ public abstract class Module
     /// <summary>Number of trainable values.</summary>
     public int ParameterCount => Parameters().Sum(p => p.Value.Length);
 
+    /// <summary>Called by the flow serializer once this module's parameters and buffers hold the values read from a file.</summary>
+    protected internal virtual void OnLoaded()
+    {
+    }
+
     /// <summary>Sets every gradient to zero.</summary>
     public void ZeroGrad()
     {

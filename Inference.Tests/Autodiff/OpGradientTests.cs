@@ -172,6 +172,13 @@ public class OpGradientTests
         new("linear relu input reused", v => Ops.LinearRelu(v[0], v[1], v[2]) * Ops.Linear(v[0], v[1], v[2]), U(-1, 1, M(5, 4), M(3, 4), V(3))),
         new("linear input reused", v => Ops.Linear(v[0], v[1], v[2]) + Ops.MatMul(v[0], Ops.Transpose(v[1])), U(-1, 1, M(5, 4), M(3, 4), V(3))),
 
+        // determinants and solves (well-conditioned: random entries plus 2·I on every matrix)
+        new("log abs det", v => Ops.LogAbsDet(v[0]), rng => [Conditioned(rng, M(4, 4))]),
+        new("log abs det, negative determinant", v => Ops.LogAbsDet(v[0] * -1.0), rng => [Conditioned(rng, M(3, 3))]),
+        new("log abs det batch", v => Ops.LogAbsDet(v[0]), rng => [Conditioned(rng, T3(3, 5, 5))]),
+        new("solve vector", v => Ops.Solve(v[0], v[1]), rng => [Conditioned(rng, M(4, 4)), TestData.Uniform(rng, V(4), -1, 1)]),
+        new("solve matrix", v => Ops.Solve(v[0], v[1]), rng => [Conditioned(rng, M(3, 3)), TestData.Uniform(rng, M(3, 2), -1, 1)]),
+
         // fused flow nodes: a coupling's bounded log-scales and affine map, an autoregressive layer's log-scale and affine map
         new("slice tanh", v => Ops.SliceTanh(v[0], 1, 3), U(-2, 2, M(4, 6))),
         new("slice tanh, input reused", v => Ops.SliceTanh(v[0], 0, 2) * Ops.Slice(v[0], 2, 2), U(-2, 2, M(3, 4))),
@@ -228,6 +235,22 @@ public class OpGradientTests
         new("logistic log-lik", v => Ops.Sum((v[2] * Ops.MatMul(v[0], v[1])) - Ops.Softplus(Ops.MatMul(v[0], v[1]))), U(-1, 1, M(8, 3), V(3), V(8))),
         new("reused node", v => (v[0] * v[0]) + Ops.Exp(v[0]) * v[0], U(-1, 1, V(5))),
     ];
+
+    // random entries in ±1 plus 2·I on each matrix of the last two axes (then no pivot is close to zero)
+    private static Tensor Conditioned(Random rng, Shape shape)
+    {
+        var t = TestData.Uniform(rng, shape, -1, 1);
+        int n = shape[shape.Rank - 1];
+        for (int m = 0; m < t.Length / (n * n); m++)
+        {
+            for (int i = 0; i < n; i++)
+            {
+                t[(m * n * n) + (i * n) + i] += 2;
+            }
+        }
+
+        return t;
+    }
 
     private static Tensor Clampable(Random rng)
     {

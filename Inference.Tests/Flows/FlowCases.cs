@@ -92,6 +92,15 @@ public static class FlowCases
             norm.MarkInitialized();
         }
 
+        // one evaluation without gradients: layers that refresh state when their parameters change (spectral
+        // normalization) then hold the exact state for the pushed parameters before any test records a gradient
+        var tape = new Tape();
+        using (tape.NoGrad())
+        {
+            var x = tape.Constant(new double[d]);
+            _ = flow.IsConditional ? flow.Forward(x, tape.Constant(Context(name)), out _) : flow.Forward(x, out _);
+        }
+
         return flow;
     }
 
