@@ -88,6 +88,26 @@ public sealed class FlowDistribution
         return new FlowDistribution(new FlowChain(list));
     }
 
+    /// <summary>
+    /// Proximal residual flow (Hertrich 2023): <paramref name="blocks"/> proximal residual blocks (K PNN layers of
+    /// <paramref name="hidden"/> units, step γ, reproduce r), each followed by an ActNorm (data-dependent initialization
+    /// on the first batch); q(x | y) when <paramref name="contextDimension"/> &gt; 0. Hertrich's experiments use 20 blocks,
+    /// K = 3 and γ = 1.99; γ ≤ 1.5 (the default) keeps the inverse's contraction factor at 0.82 instead of 0.997.
+    /// </summary>
+    public static FlowDistribution ProximalResidualFlow(int dimension, int blocks, int hidden, Rng rng, int layers = 3, double gamma = 1.5, int reproduce = 1, ProximalActivation activation = ProximalActivation.Elu, int contextDimension = 0, int conditionHidden = 64, ResidualLogDet logDet = ResidualLogDet.Exact)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(blocks);
+        ArgumentNullException.ThrowIfNull(rng);
+        var list = new List<FlowBijector>();
+        for (int b = 0; b < blocks; b++)
+        {
+            list.Add(new ProximalResidualBlock(dimension, hidden, rng, layers, gamma, reproduce, activation, contextDimension: contextDimension, conditionHidden: conditionHidden, logDet: logDet));
+            list.Add(new ActNorm(dimension));
+        }
+
+        return new FlowDistribution(new FlowChain(list));
+    }
+
     /// <summary><paramref name="layers"/> planar layers, then a diagonal affine layer (Rezende and Mohamed 2015).</summary>
     public static FlowDistribution PlanarFlow(int dimension, int layers, Rng rng) => RadialOrPlanar(dimension, layers, rng, planar: true);
 

@@ -99,6 +99,12 @@ public abstract class FlowBijector : Module, IBijector
     {
     }
 
+    /// <summary>
+    /// A regularization term this layer adds to a training loss (default: none, a default <see cref="Var"/>); the proximal
+    /// residual block's keeps its weights near the Stiefel manifold. <see cref="FlowChain"/> sums its layers'.
+    /// </summary>
+    public virtual Var Penalty(Tape tape) => default;
+
     /// <summary>The forward map on a checked input.</summary>
     protected abstract Var ForwardCore(Var x, out Var logAbsDetJacobian);
 

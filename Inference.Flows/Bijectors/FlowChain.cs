@@ -58,6 +58,22 @@ public sealed class FlowChain : FlowBijector, ISerializableFlowLayer<FlowChain>
         writer.Layers("layers", _layers);
     }
 
+    /// <inheritdoc/>
+    public override Var Penalty(Tape tape)
+    {
+        Var total = default;
+        foreach (var layer in _layers)
+        {
+            var p = layer.Penalty(tape);
+            if (p.Tape is not null)
+            {
+                total = total.Tape is null ? p : total + p;
+            }
+        }
+
+        return total;
+    }
+
     // the conditional layers of a chain share one context; an unconditional layer ignores it
     private static int CheckContexts(IReadOnlyList<FlowBijector> layers)
     {

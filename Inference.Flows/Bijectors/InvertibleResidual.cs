@@ -38,6 +38,10 @@ public abstract class InvertibleResidual : FlowBijector
 {
     private const int ExactTrainingLimit = 16;
 
+    // iterations without a 10% smaller change that mark the rounding floor, and the largest change accepted as that floor
+    private const int StallIterations = 50;
+    private const double StallCeiling = 1e-10;
+
     // geometric roulette: p = 1/2 on n ≥ 1, the first two terms always kept (normflows' and Chen et al.'s defaults)
     private const int ExactTerms = 2;
 
@@ -107,11 +111,22 @@ public abstract class InvertibleResidual : FlowBijector
     /// <inheritdoc/>
     protected override Var InverseCore(Var y, out Var logAbsDetJacobian) => InverseCore(y, default, out logAbsDetJacobian);
 
+    /// <summary>The widest layer of the branch (the exact log-determinant holds [rows, D, width] blocks).</summary>
+    protected virtual int WidestLayer => Dimension;
+
+    // rows per piece of a large evaluation batch: the exact Jacobian's [rows, D, width] blocks stay near 32 MB
+    private int ChunkRows => Math.Max(1, (1 << 22) / (Dimension * Math.Max(Dimension, WidestLayer)));
+
     /// <inheritdoc/>
     protected override Var ForwardCore(Var x, Var context, out Var logAbsDetJacobian)
     {
         var batch = CouplingSplit.AsBatch(x);
         var tape = x.Tape;
+        if (!tape.IsRecording && batch.Shape[0] > ChunkRows)
+        {
+            return InPieces(batch, context, inverse: false, out logAbsDetJacobian);
+        }
+
         bool training = IsTraining(tape);
         var rows = IsConditional ? ContextRows(context, batch) : default;
         var weights = PrepareWeights(tape, training);
@@ -125,6 +140,11 @@ public abstract class InvertibleResidual : FlowBijector
     {
         var batch = CouplingSplit.AsBatch(y);
         var tape = y.Tape;
+        if (!tape.IsRecording && batch.Shape[0] > ChunkRows)
+        {
+            return InPieces(batch, context, inverse: true, out logAbsDetJacobian);
+        }
+
         bool training = IsTraining(tape);
         var rows = IsConditional ? ContextRows(context, batch) : default;
         var weights = PrepareWeights(tape, training);
@@ -142,6 +162,25 @@ public abstract class InvertibleResidual : FlowBijector
         var pass = Evaluate(weights, x, rows);
         logAbsDetJacobian = CouplingSplit.ScalarIfEvent(-LogDet(weights, x, rows, pass, training), y);
         return CouplingSplit.LikeInput(x, y);
+    }
+
+    // a large batch without gradients, piece by piece (the pieces are independent rows)
+    private Var InPieces(Var batch, Var context, bool inverse, out Var logAbsDetJacobian)
+    {
+        int n = batch.Shape[0], chunk = ChunkRows;
+        var outputs = new List<Var>();
+        var logDets = new List<Var>();
+        for (int start = 0; start < n; start += chunk)
+        {
+            int m = Math.Min(chunk, n - start);
+            var piece = Ops.Slice(batch, start, m, axis: 0);
+            var pieceContext = IsConditional && context.Shape.Rank == 2 ? Ops.Slice(context, start, m, axis: 0) : context;
+            outputs.Add(inverse ? InverseCore(piece, pieceContext, out var ld) : ForwardCore(piece, pieceContext, out ld));
+            logDets.Add(ld);
+        }
+
+        logAbsDetJacobian = Ops.Concat(logDets.ToArray(), axis: 0);
+        return Ops.Concat(outputs.ToArray(), axis: 0);
     }
 
     private Var LogDet(Var[] weights, Var batch, Var rows, ResidualPass pass, bool training)
@@ -307,7 +346,8 @@ public abstract class InvertibleResidual : FlowBijector
         double gamma = Gamma, kappa = Kappa;
         var y = batch.Value.ToArray();
         var x = y.Select(v => v / kappa).ToArray();
-        double worst = double.PositiveInfinity;
+        double worst = double.PositiveInfinity, best = double.PositiveInfinity;
+        int stalled = 0;
         for (int it = 0; it < MaxIterations; it++)
         {
             side.Reset();
@@ -329,6 +369,18 @@ public abstract class InvertibleResidual : FlowBijector
             }
 
             if (worst <= Tolerance)
+            {
+                return x;
+            }
+
+            // rounding gives the iteration a floor near ε/(1 − c): once the change stops shrinking there, x is as good as
+            // it gets (a tolerance below the floor would otherwise never be met)
+            if (worst < 0.9 * best)
+            {
+                best = worst;
+                stalled = 0;
+            }
+            else if (++stalled >= StallIterations && best <= StallCeiling)
             {
                 return x;
             }

@@ -79,6 +79,9 @@ public sealed class ResidualBlock : InvertibleResidual, ISerializableFlowLayer<R
     }
 
     /// <inheritdoc/>
+    protected override int WidestLayer => Hidden.Max();
+
+    /// <inheritdoc/>
     protected override Var[] PrepareWeights(Tape tape, bool training) => _net.Weights(tape, training);
 
     /// <inheritdoc/>
