@@ -24,6 +24,12 @@ public sealed class FlowDistribution
     /// <summary>The dimension.</summary>
     public int Dimension => Transform.Dimension;
 
+    /// <summary>The width of the context y of a conditional flow q(x | y) (0 when unconditional).</summary>
+    public int ContextDimension => Transform.ContextDimension;
+
+    /// <summary>Whether the flow is conditional: q(x | y).</summary>
+    public bool IsConditional => Transform.IsConditional;
+
     /// <summary>The trainable parameters.</summary>
     public IEnumerable<Parameter> Parameters() => Transform.Parameters();
 
@@ -48,27 +54,27 @@ public sealed class FlowDistribution
     /// The default scale starts every layer as the identity; <see cref="AffineScale.Contracting"/> builds normflows'
     /// IAF exactly (contracting layers, randomly initialized output layers).
     /// </summary>
-    public static FlowDistribution MaskedAutoregressive(int dimension, int layers, IReadOnlyList<int> hidden, Rng rng, AutoregressiveDirection direction = AutoregressiveDirection.Inverse, Activation activation = Activation.Relu, AffineScale scale = AffineScale.DoubledSigmoid) =>
-        Stack(dimension, layers, rng, () => new MaskedAffineAutoregressive(dimension, hidden, rng, direction, activation, scale), () => Permutation.Mixing(dimension, rng));
+    public static FlowDistribution MaskedAutoregressive(int dimension, int layers, IReadOnlyList<int> hidden, Rng rng, AutoregressiveDirection direction = AutoregressiveDirection.Inverse, Activation activation = Activation.Relu, AffineScale scale = AffineScale.DoubledSigmoid, int contextDimension = 0) =>
+        Stack(dimension, layers, rng, () => new MaskedAffineAutoregressive(dimension, hidden, rng, direction, activation, scale, contextDimension), () => Permutation.Mixing(dimension, rng));
 
     /// <summary>
     /// Neural spline flow (coupling form, as normflows' NSF): <paramref name="layers"/> rational-quadratic spline
     /// couplings on [−<paramref name="tailBound"/>, <paramref name="tailBound"/>] with an LU linear layer (random
     /// permutation) after each, then a diagonal affine layer.
     /// </summary>
-    public static FlowDistribution NeuralSpline(int dimension, int layers, IReadOnlyList<int> hidden, Rng rng, int bins = 8, double tailBound = 3, Activation activation = Activation.Relu)
+    public static FlowDistribution NeuralSpline(int dimension, int layers, IReadOnlyList<int> hidden, Rng rng, int bins = 8, double tailBound = 3, Activation activation = Activation.Relu, int contextDimension = 0)
     {
         ArgumentNullException.ThrowIfNull(rng);
         int l = 0;
-        return Stack(dimension, layers, rng, () => new SplineCoupling(dimension, hidden, rng, bins, tailBound, swap: l++ % 2 == 1, activation), () => LuLinear.WithRandomPermutation(dimension, rng), mixAfterLast: true);
+        return Stack(dimension, layers, rng, () => new SplineCoupling(dimension, hidden, rng, bins, tailBound, swap: l++ % 2 == 1, activation, contextDimension), () => LuLinear.WithRandomPermutation(dimension, rng), mixAfterLast: true);
     }
 
     /// <summary>
     /// Autoregressive neural spline flow: <paramref name="layers"/> MADE spline layers (IAF direction by default)
     /// with mixing permutations between them, then a diagonal affine layer.
     /// </summary>
-    public static FlowDistribution AutoregressiveSpline(int dimension, int layers, IReadOnlyList<int> hidden, Rng rng, int bins = 8, double tailBound = 3, AutoregressiveDirection direction = AutoregressiveDirection.Inverse) =>
-        Stack(dimension, layers, rng, () => new SplineAutoregressive(dimension, hidden, rng, bins, tailBound, direction), () => Permutation.Mixing(dimension, rng));
+    public static FlowDistribution AutoregressiveSpline(int dimension, int layers, IReadOnlyList<int> hidden, Rng rng, int bins = 8, double tailBound = 3, AutoregressiveDirection direction = AutoregressiveDirection.Inverse, int contextDimension = 0) =>
+        Stack(dimension, layers, rng, () => new SplineAutoregressive(dimension, hidden, rng, bins, tailBound, direction, contextDimension: contextDimension), () => Permutation.Mixing(dimension, rng));
 
     /// <summary>
     /// Residual flow (Chen et al. 2019; normflows' "resflow"): <paramref name="layers"/> invertible residual blocks
@@ -232,6 +238,49 @@ public sealed class FlowDistribution
     {
         var z = Transform.Inverse(x, out var logDetInverse);
         return BaseLogProb(z) + logDetInverse;
+    }
+
+    /// <summary>
+    /// x = T(z; y) and log q(x | y) for base points z [batch, D] and contexts y: [C] shared by every row or [batch, C],
+    /// one per row (pairs).
+    /// </summary>
+    public (Var X, Var LogQ) PushForward(Var z, Var context)
+    {
+        var x = Transform.Forward(z, context, out var logDet);
+        return (x, BaseLogProb(z) - logDet);
+    }
+
+    /// <summary>log q(x | y) by the inverse flow, for x [batch, D] and y [C] (shared) or [batch, C] (pairs).</summary>
+    public Var LogProb(Var x, Var context)
+    {
+        var z = Transform.Inverse(x, context, out var logDetInverse);
+        return BaseLogProb(z) + logDetInverse;
+    }
+
+    /// <summary>Draws a batch x ~ q(· | y) with its log q(x | y) in one pass (reparameterized).</summary>
+    public (Var X, Var LogQ) SampleWithLogProb(Tape tape, Rng rng, int batch, Var context)
+    {
+        ArgumentNullException.ThrowIfNull(tape);
+        ArgumentNullException.ThrowIfNull(rng);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(batch);
+        var noise = new double[batch * Dimension];
+        rng.Normal(noise);
+        return PushForward(tape.Constant(noise, Shape.Matrix(batch, Dimension)), context);
+    }
+
+    /// <summary>Draws <paramref name="count"/> points of q(· | y) for one context y (rows of a count × D array), without gradients.</summary>
+    /// <exception cref="ArgumentException">The context does not have <see cref="ContextDimension"/> values.</exception>
+    public double[] Sample(Rng rng, int count, ReadOnlySpan<double> context)
+    {
+        if (context.Length != ContextDimension)
+        {
+            throw new ArgumentException($"The context has {context.Length} values; the flow reads {ContextDimension}.", nameof(context));
+        }
+
+        var tape = new Tape();
+        using var scope = tape.NoGrad();
+        var (x, _) = SampleWithLogProb(tape, rng, count, tape.Constant(context));
+        return x.Value.ToArray();
     }
 
     /// <summary>Draws <paramref name="count"/> points (rows of a count × D array), without gradients.</summary>

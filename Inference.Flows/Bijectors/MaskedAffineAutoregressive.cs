@@ -24,8 +24,9 @@ public sealed class MaskedAffineAutoregressive : AutoregressiveFlow, ISerializab
     private readonly ScaledSigmoid _scaleMap;
 
     /// <summary>Creates the layer.</summary>
-    public MaskedAffineAutoregressive(int dimension, IReadOnlyList<int> hidden, Rng rng, AutoregressiveDirection direction = AutoregressiveDirection.Inverse, Activation activation = Activation.Relu, AffineScale scale = AffineScale.DoubledSigmoid)
-        : base(dimension, hidden, 2, rng, direction, activation, zeroInitLast: scale != AffineScale.Contracting)
+    /// <remarks>With <paramref name="contextDimension"/> &gt; 0 the MADE reads a context y as well: the layer is conditional.</remarks>
+    public MaskedAffineAutoregressive(int dimension, IReadOnlyList<int> hidden, Rng rng, AutoregressiveDirection direction = AutoregressiveDirection.Inverse, Activation activation = Activation.Relu, AffineScale scale = AffineScale.DoubledSigmoid, int contextDimension = 0)
+        : base(dimension, hidden, 2, rng, direction, activation, zeroInitLast: scale != AffineScale.Contracting, contextDimension)
     {
         if (!Enum.IsDefined(scale))
         {
@@ -52,7 +53,8 @@ public sealed class MaskedAffineAutoregressive : AutoregressiveFlow, ISerializab
         var direction = reader.Enum<AutoregressiveDirection>("direction");
         var activation = reader.Enum<Activation>("activation");
         var scale = reader.Enum<AffineScale>("scale");
-        return reader.Create(Mlp.CountParameters(d, hidden, 2L * d), () => new MaskedAffineAutoregressive(d, hidden, reader.Rng, direction, activation, scale));
+        int context = reader.OptionalInteger("context", 0, 0, int.MaxValue);
+        return reader.Create(Made.CountParameters(d, hidden, 2, context), () => new MaskedAffineAutoregressive(d, hidden, reader.Rng, direction, activation, scale, context));
     }
 
     /// <inheritdoc/>
@@ -63,6 +65,10 @@ public sealed class MaskedAffineAutoregressive : AutoregressiveFlow, ISerializab
         writer.Enum("direction", Direction);
         writer.Enum("activation", Activation);
         writer.Enum("scale", Scale);
+        if (IsConditional)
+        {
+            writer.Integer("context", ContextDimension);
+        }
     }
 
     /// <inheritdoc/>

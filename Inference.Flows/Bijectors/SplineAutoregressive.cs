@@ -14,8 +14,9 @@ namespace Inference.Flows.Bijectors;
 public sealed class SplineAutoregressive : AutoregressiveFlow, ISerializableFlowLayer<SplineAutoregressive>
 {
     /// <summary>Creates the layer.</summary>
-    public SplineAutoregressive(int dimension, IReadOnlyList<int> hidden, Rng rng, int bins = 8, double tailBound = 3, AutoregressiveDirection direction = AutoregressiveDirection.Inverse, Activation activation = Activation.Relu)
-        : base(dimension, hidden, RationalQuadraticSpline.ParameterCount(CheckBins(bins, tailBound)), rng, direction, activation)
+    /// <remarks>With <paramref name="contextDimension"/> &gt; 0 the MADE reads a context y as well: the layer is conditional.</remarks>
+    public SplineAutoregressive(int dimension, IReadOnlyList<int> hidden, Rng rng, int bins = 8, double tailBound = 3, AutoregressiveDirection direction = AutoregressiveDirection.Inverse, Activation activation = Activation.Relu, int contextDimension = 0)
+        : base(dimension, hidden, RationalQuadraticSpline.ParameterCount(CheckBins(bins, tailBound)), rng, direction, activation, contextDimension: contextDimension)
     {
         Bins = bins;
         TailBound = tailBound;
@@ -48,7 +49,8 @@ public sealed class SplineAutoregressive : AutoregressiveFlow, ISerializableFlow
         var direction = reader.Enum<AutoregressiveDirection>("direction");
         // version 1 did not save the activation (it was always the default)
         var activation = reader.Version >= 2 ? reader.Enum<Activation>("activation") : Activation.Relu;
-        return reader.Create(Mlp.CountParameters(d, hidden, d * ((3L * bins) - 1)), () => new SplineAutoregressive(d, hidden, reader.Rng, bins, bound, direction, activation));
+        int context = reader.OptionalInteger("context", 0, 0, int.MaxValue);
+        return reader.Create(Made.CountParameters(d, hidden, (3L * bins) - 1, context), () => new SplineAutoregressive(d, hidden, reader.Rng, bins, bound, direction, activation, context));
     }
 
     /// <inheritdoc/>
@@ -60,6 +62,10 @@ public sealed class SplineAutoregressive : AutoregressiveFlow, ISerializableFlow
         writer.Number("tail_bound", TailBound);
         writer.Enum("direction", Direction);
         writer.Enum("activation", Activation);
+        if (IsConditional)
+        {
+            writer.Integer("context", ContextDimension);
+        }
     }
 
     /// <inheritdoc/>

@@ -44,3 +44,16 @@ public sealed class ConditionalCouplingCases : IFlowCaseSource
         new("conditional realnvp chain", (d, rng) => FlowDistribution.RealNvp(d, 3, [16], rng, contextDimension: 2).Transform, [2, 5], ContextDimension: 2),
     ];
 }
+
+/// <summary>Conditional forms of the spline and MADE layers (the context enters the conditioner networks).</summary>
+public sealed class ConditionalSplineAndMadeCases : IFlowCaseSource
+{
+    public IEnumerable<FlowCaseDefinition> Cases =>
+    [
+        new("conditional spline coupling", (d, rng) => new SplineCoupling(d, [16], rng, bins: 5, contextDimension: 2), [2, 5], Push: 0.1, ContextDimension: 2),
+        new("conditional nsf chain", (d, rng) => FlowDistribution.NeuralSpline(d, 2, [16], rng, bins: 4, contextDimension: 3).Transform, [3], Push: 0.1, ContextDimension: 3),
+        new("conditional iaf", (d, rng) => new MaskedAffineAutoregressive(d, [16], rng, contextDimension: 2), [1, 4], Push: 0.1, ContextDimension: 2),
+        new("conditional maf chain", (d, rng) => FlowDistribution.MaskedAutoregressive(d, 2, [16], rng, AutoregressiveDirection.Masked, contextDimension: 3).Transform, [4], Push: 0.1, ContextDimension: 3),
+        new("conditional spline autoregressive", (d, rng) => new SplineAutoregressive(d, [16], rng, bins: 4, contextDimension: 2), [3], Push: 0.1, ContextDimension: 2),
+    ];
+}
