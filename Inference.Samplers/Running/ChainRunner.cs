@@ -24,7 +24,7 @@ public static class ChainRunner
     /// its iterations.
     /// </returns>
     /// <exception cref="ArgumentException">A setting is invalid or an initial position is not a finite point of the density (named, before any work).</exception>
-    /// <exception cref="ChainFailedException">A chain threw: the exception names the chain and keeps the cause.</exception>
+    /// <exception cref="ChainFailedException">A chain threw (or the density threw at its initial position): the exception names the chain and keeps the cause.</exception>
     public static PosteriorDraws Run(IMcmcKernel kernel, ILogDensity density, RunSettings? settings = null, IProgress<ChainProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(kernel);
@@ -177,7 +177,18 @@ public static class ChainRunner
         var gradient = new double[density.Dimension];
         for (int c = 0; c < settings.Chains; c++)
         {
-            double lp = evaluator.LogDensityAndGradient(settings.InitialPositions[c], gradient);
+            double lp;
+            try
+            {
+                lp = evaluator.LogDensityAndGradient(settings.InitialPositions[c], gradient);
+            }
+#pragma warning disable CA1031 // the density's own exception is reported with the chain it would have started
+            catch (Exception ex)
+#pragma warning restore CA1031
+            {
+                throw new ChainFailedException(c + 1, ex);
+            }
+
             string? problem = !double.IsFinite(lp)
                 ? $"the log-density is {lp}"
                 : Array.FindIndex(gradient, g => !double.IsFinite(g)) is int bad and >= 0
