@@ -7,7 +7,8 @@ namespace Inference.Samplers.Adaptation;
 
 /// <summary>
 /// Stan's windowed warmup as a recipe: a step-size adapter over the whole warmup, and a Welford metric adapter whose
-/// estimate replaces the metric at the end of each slow window of the <see cref="WindowSchedule"/>.
+/// estimate replaces the metric at the end of each slow window of the <see cref="WindowSchedule"/>. A unit metric is
+/// not adapted (Stan's adapt_unit_e: the step size alone, without windows).
 /// </summary>
 /// <param name="stepSize">Makes the step-size adapter from δ.</param>
 public sealed class StanWarmup(Func<double, IStepSizeAdapter> stepSize) : IWarmupAdaptation
@@ -22,15 +23,17 @@ public sealed class StanWarmup(Func<double, IStepSizeAdapter> stepSize) : IWarmu
     public IWarmupAdapter CreateAdapter(WarmupSetup setup)
     {
         ArgumentNullException.ThrowIfNull(setup);
-        return new StanWindowAdapter(stepSize(setup.TargetAcceptance), new WelfordMetricAdapter(setup.Dimension, setup.Metric == MetricKind.Dense), new WindowSchedule(setup.Warmup));
+        return setup.Metric == MetricKind.Unit
+            ? new StanWindowAdapter(stepSize(setup.TargetAcceptance), null, new WindowSchedule(0))
+            : new StanWindowAdapter(stepSize(setup.TargetAcceptance), new WelfordMetricAdapter(setup.Dimension, setup.Metric == MetricKind.Dense), new WindowSchedule(setup.Warmup));
     }
 }
 
 /// <summary>One chain's Stan warmup: <see cref="IStepSizeAdapter"/> every iteration, <see cref="IMetricAdapter"/> in the slow windows.</summary>
 /// <param name="stepSize">The step-size adapter.</param>
-/// <param name="metric">The metric adapter.</param>
+/// <param name="metric">The metric adapter (null: the metric is kept).</param>
 /// <param name="schedule">Where the slow windows are.</param>
-public sealed class StanWindowAdapter(IStepSizeAdapter stepSize, IMetricAdapter metric, WindowSchedule schedule) : IWarmupAdapter
+public sealed class StanWindowAdapter(IStepSizeAdapter stepSize, IMetricAdapter? metric, WindowSchedule schedule) : IWarmupAdapter
 {
     /// <inheritdoc/>
     public void Start(PhasePoint state, KernelParameters parameters, ILogDensityEvaluator target, Rng rng)
@@ -45,6 +48,11 @@ public sealed class StanWindowAdapter(IStepSizeAdapter stepSize, IMetricAdapter 
         ArgumentNullException.ThrowIfNull(state);
         ArgumentNullException.ThrowIfNull(parameters);
         parameters.StepSize = stepSize.Learn(transition.AcceptStat);
+        if (metric is null)
+        {
+            return;
+        }
+
         if (schedule.InWindow(iteration))
         {
             metric.Add(state.Position);
