@@ -86,7 +86,7 @@ public sealed record VariationalOptions : FlowFitOptions
 public readonly record struct FitProgress(int Iteration, int Iterations, double Elbo);
 
 /// <summary>The outcome of a variational fit, with an honest quality check.</summary>
-public sealed class FitResult
+public sealed class FitResult : Inference.Transforms.IFittedTransport
 {
     internal FitResult(FlowDistribution flow, double[] elboHistory, double elbo, double elboStandardError, PsisResult psis, IReadOnlyList<string> names, double[] means, double[] sds, double[] psisMeans, double[] psisSds, int skipped, bool completed, TimeSpan elapsed)
     {
@@ -108,6 +108,9 @@ public sealed class FitResult
 
     /// <summary>The fitted flow (with restarts: the best one).</summary>
     public FlowDistribution Flow { get; }
+
+    /// <inheritdoc/>
+    Inference.Transforms.IBijector Inference.Transforms.IFittedTransport.Transform => Flow.Transform;
 
     /// <summary>The final ELBO of every restart, in order (one entry without restarts).</summary>
     public IReadOnlyList<double> RestartElbos { get; internal set; }

@@ -4,7 +4,7 @@ using Inference.Samplers.Hamiltonian;
 namespace Inference.Samplers.Running;
 
 /// <summary>How to run chains: counts, seed, parallelism and warmup adaptation (Stan's defaults).</summary>
-public sealed class RunSettings
+public sealed record RunSettings
 {
     /// <summary>Number of chains.</summary>
     public int Chains { get; init; } = 4;
