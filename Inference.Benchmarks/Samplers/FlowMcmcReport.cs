@@ -19,10 +19,13 @@ namespace Inference.Benchmarks.Samplers;
 /// method says otherwise), judged against the reference: ESS_bulk per 1000 gradients (of the sampled density, after
 /// warmup), ESS_bulk per second end to end (Laplace and flow fits included, wall time), the worst z of the means and of
 /// q5/q95 (|estimate − ref| / MCSE over every parameter), divergent transitions, the flow's k̂, and the result's warnings.
-/// Methods: nuts, nuts-dense, neutra:FLOW:START (FLOW iaf, realnvp or nsf; START default or laplace).
+/// Methods: nuts, nuts-dense, neutra:FLOW:START[:GLOBAL[:DELTA[:DRAWS]]] (FLOW iaf, realnvp, nsf, or the smaller realnvp-s,
+/// iaf-s, realnvp-m; START default or laplace; GLOBAL independence moves per NUTS transition; DELTA the target acceptance).
 /// </summary>
 internal static class FlowMcmcReport
 {
+    private static string PosteriorName { get; set; } = "";
+
     public static void Run(string[] args)
     {
         var inv = CultureInfo.InvariantCulture;
@@ -37,6 +40,7 @@ internal static class FlowMcmcReport
         Console.WriteLine("|---|---|---|---|---|---|---|---|---|---|---|");
         foreach (var posterior in posteriors)
         {
+            PosteriorName = posterior;
             var model = PosteriorCatalog.Load(posterior, ReferenceData.Posteriors).Compile();
             foreach (var method in methods)
             {
@@ -57,7 +61,7 @@ internal static class FlowMcmcReport
                     k = Math.Max(k, paretoK);
                     seconds += wall / seeds;
                     divergent += draws.Divergences;
-                    transitions += draws.Chains.Sum(c => c.Draws);
+                    transitions += draws.Chains.Sum(c => c.Stats.Take(c.Draws).Count(s => !double.IsNaN(s.Energy)));
                     unbiased += cmp.Unbiased ? 1 : 0;
                     if (seed == 1)
                     {
@@ -65,6 +69,10 @@ internal static class FlowMcmcReport
                     }
 
                     Console.Error.WriteLine(string.Create(inv, $"  {posterior} {method} seed {seed}: {cmp}, k̂ {paretoK:F2}, {wall:F1} s"));
+                    if (settings.ContainsKey("verbose"))
+                    {
+                        Console.Error.WriteLine(draws.Summary().ToString());
+                    }
                 }
 
                 Console.WriteLine(string.Create(inv, $"| {posterior} | {method} | {essPerGrad:F2} | {essPerSecond:F1} | {zMean:F1} | {zQ:F1} | {100.0 * divergent / transitions:F2} | {(double.IsNaN(k) ? "—" : k.ToString("F2", inv))} | {seconds:F1} | {unbiased}/{seeds} | {warnings} |"));
@@ -86,9 +94,33 @@ internal static class FlowMcmcReport
 
             case "neutra":
             {
+                var watch = Stopwatch.StartNew();
                 var fit = Fit(model, parts[1], parts[2] == "laplace", seed, iterations);
-                var result = NeuTra.Sample(model, fit, new RunSettings { Seed = seed, Warmup = 500 });
+                double fitSeconds = watch.Elapsed.TotalSeconds;
+                watch.Restart();
+                int global = parts.Length > 3 ? int.Parse(parts[3], CultureInfo.InvariantCulture) : 0;
+                double delta = parts.Length > 4 ? double.Parse(parts[4], CultureInfo.InvariantCulture) : 0.8;
+                int draws = parts.Length > 5 ? int.Parse(parts[5], CultureInfo.InvariantCulture) : 1000;
+                int nu = parts.Length > 6 ? int.Parse(parts[6], CultureInfo.InvariantCulture) : 5;
+                var result = NeuTra.Sample(model, fit, new RunSettings { Seed = seed, Warmup = 500, Draws = draws, TargetAcceptance = delta }, new NeuTraOptions { GlobalSteps = global, GlobalDegreesOfFreedom = nu });
+                long grads = result.Draws.SamplingGradients + result.Draws.Chains.Sum(c => c.WarmupGradients);
+                Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"    fit {fitSeconds:F1} s, sampling {watch.Elapsed.TotalSeconds:F1} s wall, {grads} gradients, {1e6 * result.Draws.Chains.Sum(c => (c.WarmupTime + c.SamplingTime).TotalSeconds) / grads:F1} µs per gradient (chain time)"));
                 return (result.Draws, fit.ParetoK, result.Warnings);
+            }
+
+            case "neutra-refit":
+            {
+                // reverse KL, a pilot NeuTra run, the forward-KL refit on its draws, then NeuTra on the refitted flow
+                var rng = new Rng(100 + seed);
+                var flow = parts[1] == "iaf-s" ? FlowDistribution.MaskedAutoregressive(model.Dimension, 4, [32, 32], rng) : FlowDistribution.RealNvp(model.Dimension, 4, [32, 32], rng);
+                var fit = VariationalFit.Run(flow, model, new VariationalOptions { Iterations = iterations, Seed = 200 + seed });
+                int global = int.Parse(parts[2], CultureInfo.InvariantCulture);
+                var options = new NeuTraOptions { GlobalSteps = global, GlobalDegreesOfFreedom = 3 };
+                var pilot = NeuTra.Sample(model, fit, new RunSettings { Seed = seed, Warmup = 300, Draws = 500, TargetAcceptance = 0.9 }, options);
+                var refit = Inference.Workflow.Automatic.TransportMaps.RefitOnDraws(fit.Flow, model, pilot.Draws, int.Parse(parts[3], CultureInfo.InvariantCulture), 300 + seed);
+                Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"    pilot k̂ {fit.ParetoK:F2} ELBO {fit.Elbo:F3} → refit k̂ {refit.ParetoK:F2} ELBO {refit.Elbo:F3}; pilot {ReferenceComparison.Of(pilot.Draws, model.Model.Name == "" ? "" : PosteriorName)}"));
+                var result = NeuTra.Sample(model, refit, new RunSettings { Seed = seed + 1000, Warmup = 300, Draws = 2000, TargetAcceptance = 0.9 }, options);
+                return (result.Draws, refit.ParetoK, result.Warnings);
             }
 
             default:
@@ -98,7 +130,16 @@ internal static class FlowMcmcReport
 
     internal static FitResult Fit(CompiledModel model, string flowName, bool laplace, ulong seed, int iterations)
     {
-        var flow = Inference.Benchmarks.Flows.FlowReport.Create(flowName, model.Dimension, new Rng(100 + seed));
+        var rng = new Rng(100 + seed);
+        int d = model.Dimension;
+        var flow = flowName switch
+        {
+            "realnvp-s" => FlowDistribution.RealNvp(d, 4, [32, 32], rng),
+            "iaf-s" => FlowDistribution.MaskedAutoregressive(d, 4, [32, 32], rng),
+            "realnvp-m" => FlowDistribution.RealNvp(d, 6, [48, 48], rng),
+            "iaf-m" => FlowDistribution.MaskedAutoregressive(d, 6, [48, 48], rng),
+            _ => Inference.Benchmarks.Flows.FlowReport.Create(flowName, d, rng),
+        };
         if (laplace)
         {
             flow = flow.Whiten(LaplaceApproximation.Fit(model));

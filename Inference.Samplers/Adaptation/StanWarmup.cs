@@ -47,7 +47,11 @@ public sealed class StanWindowAdapter(IStepSizeAdapter stepSize, IMetricAdapter?
     {
         ArgumentNullException.ThrowIfNull(state);
         ArgumentNullException.ThrowIfNull(parameters);
-        parameters.StepSize = stepSize.Learn(transition.AcceptStat);
+        if (transition.Local)
+        {
+            parameters.StepSize = stepSize.Learn(transition.AcceptStat);
+        }
+
         if (metric is null)
         {
             return;

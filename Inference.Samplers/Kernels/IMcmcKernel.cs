@@ -31,6 +31,13 @@ public interface IChainKernel
     Transition Move(PhasePoint state, ILogDensityEvaluator target, KernelParameters parameters, Rng rng);
 }
 
+/// <summary>A chain kernel that behaves differently once warmup is over (the runner tells it when sampling starts).</summary>
+public interface IWarmupAwareChainKernel : IChainKernel
+{
+    /// <summary>Warmup has ended (or there was none): the next move is the first sampling move.</summary>
+    void WarmupEnded();
+}
+
 /// <summary>How a kernel describes itself.</summary>
 /// <param name="Name">Registry name, e.g. "nuts" (<see cref="KernelCatalog"/>).</param>
 /// <param name="DefaultTargetAcceptance">The acceptance statistic step-size adaptation aims at by default.</param>

@@ -2,6 +2,7 @@ using Inference.Densities;
 using Inference.Randomness;
 using Inference.Results;
 using Inference.Samplers.Kernels;
+using Inference.Samplers.Population;
 using Inference.Samplers.Running;
 using Inference.Transforms;
 
@@ -15,6 +16,26 @@ public sealed record NeuTraOptions
 
     /// <summary>Start each chain at a draw z ~ N(0, I) of the base (a draw of the flow), so a short warmup suffices (default true).</summary>
     public bool StartFromFlowDraws { get; init; } = true;
+
+    /// <summary>
+    /// Global moves after each local transition (<see cref="LocalGlobalKernel"/>): independence proposals in the base
+    /// space, that is draws of the flow (with a heavier-tailed base, <see cref="GlobalDegreesOfFreedom"/>), scored in one
+    /// batch. 0 (the default) runs the local kernel alone.
+    /// </summary>
+    public int GlobalSteps { get; init; }
+
+    /// <summary>
+    /// ν of the global moves' Student-t proposal in the base space (default 5); 0 proposes from N(0, I) itself, whose
+    /// importance weights are unbounded wherever the flow's tails are too light.
+    /// </summary>
+    public int GlobalDegreesOfFreedom { get; init; } = 5;
+
+    /// <summary>Checks the options.</summary>
+    public void Validate()
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(GlobalSteps);
+        ArgumentOutOfRangeException.ThrowIfNegative(GlobalDegreesOfFreedom);
+    }
 }
 
 /// <summary>A NeuTra run: the draws on the target's scale, the flow's own verdict, and warnings in words.</summary>
@@ -59,6 +80,7 @@ public static class NeuTra
         ArgumentNullException.ThrowIfNull(target);
         ArgumentNullException.ThrowIfNull(fit);
         options ??= new NeuTraOptions();
+        options.Validate();
         settings ??= new RunSettings { Warmup = 500 };
         var density = new NeuTraDensity(target, fit.Transform);
         settings.Validate(density.Dimension);
@@ -67,7 +89,14 @@ public static class NeuTra
             settings = WithStarts(settings, density.Dimension);
         }
 
-        var draws = ChainRunner.Run(options.Kernel ?? new Nuts(), density, settings, progress, cancellationToken);
+        var kernel = options.Kernel ?? new Nuts();
+        if (options.GlobalSteps > 0)
+        {
+            IProposalDensity proposal = options.GlobalDegreesOfFreedom > 0 ? new StudentTProposal(density.Dimension, options.GlobalDegreesOfFreedom) : GaussianProposal.Isotropic(density.Dimension);
+            kernel = new LocalGlobalKernel(kernel, proposal, options.GlobalSteps);
+        }
+
+        var draws = ChainRunner.Run(kernel, density, settings, progress, cancellationToken);
         var warnings = new List<string>();
         if (TrustChecks.ParetoK(fit.ParetoK, "NeuTra's draws") is { } k)
         {

@@ -88,7 +88,8 @@ public static class ChainRunner
 
         var rng = new Rng(seed);
         var evaluator = density.CreateEvaluator();
-        var constrainer = (density as IConstrainedDensity)?.CreateConstrainer();
+        // an evaluator that also maps draws does both for its chain (it can reuse what it computed for the density)
+        var constrainer = density is IConstrainedDensity c ? evaluator as IDrawConstrainer ?? c.CreateConstrainer() : null;
         int d = density.Dimension;
         var state = new PhasePoint(d);
         (settings.InitialPositions?[chain] ?? Initialization.Random(evaluator, density.CoordinateNames, rng, settings.InitRadius)).CopyTo(state.Position, 0);
@@ -122,6 +123,11 @@ public static class ChainRunner
         if (settings.Warmup > 0 && status == ChainStatus.Completed)
         {
             adapter.Finish(parameters);
+        }
+
+        if (status == ChainStatus.Completed)
+        {
+            (moves as IWarmupAwareChainKernel)?.WarmupEnded();
         }
 
         var warmupTime = watch.Elapsed;
