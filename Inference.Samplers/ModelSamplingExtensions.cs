@@ -2,13 +2,15 @@ using Inference.Densities;
 using Inference.Modeling;
 using Inference.Results;
 using Inference.Samplers.Kernels;
+using Inference.Samplers.Reparam;
 using Inference.Samplers.Running;
+using Inference.Transforms;
 
 namespace Inference;
 
 /// <summary>
 /// One-call sampling: <c>model.Sample()</c> runs NUTS with Stan's defaults (4 chains, 1000 warmup and 1000 draws,
-/// diagonal metric) on a model or any log-density.
+/// diagonal metric) on a model or any log-density; <c>model.SampleNeuTra(fit)</c> runs NeuTra-NUTS on a fitted flow.
 /// </summary>
 public static class ModelSamplingExtensions
 {
@@ -25,5 +27,15 @@ public static class ModelSamplingExtensions
     {
         ArgumentNullException.ThrowIfNull(density);
         return ChainRunner.Nuts(density, settings, nuts, progress, cancellationToken);
+    }
+
+    /// <summary>
+    /// NeuTra-NUTS on <paramref name="model"/> through the fitted map <paramref name="fit"/> (a <c>model.Fit()</c> result):
+    /// see <see cref="NeuTra.Sample"/>. The result carries the flow's k̂ and warns when the draws cannot be trusted.
+    /// </summary>
+    public static NeuTraResult SampleNeuTra(this Model model, IFittedTransport fit, RunSettings? settings = null, NeuTraOptions? options = null, IProgress<ChainProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        return NeuTra.Sample(model.Compile(), fit, settings, options, progress, cancellationToken);
     }
 }

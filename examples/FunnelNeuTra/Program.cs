@@ -5,7 +5,6 @@
 using Inference;
 using Inference.Flows.Variational;
 using Inference.Models;
-using Inference.Samplers.Reparam;
 using Inference.Samplers.Running;
 using Inference.Workflow;
 
@@ -18,8 +17,8 @@ var plain = nuts.Summary();
 
 var fit = funnel.Fit(FlowKind.InverseAutoregressive, new VariationalOptions { Seed = 3 }, new ConsoleProgress("VI, IAF 8 × 2×64"));
 Console.WriteLine($"Flow fit: {fit.Verdict}, ELBO {fit.Elbo:F3}");
-var neutra = ChainRunner.Nuts(new NeuTraDensity(funnel.Compile(), fit.Flow.Transform), settings, progress: new ConsoleProgress("NeuTra-NUTS", chains: settings.Chains));
-var pulled = neutra.Summary();
+var result = funnel.SampleNeuTra(fit, settings, progress: new ConsoleProgress("NeuTra-NUTS", chains: settings.Chains));
+var (neutra, pulled) = (result.Draws, result.Summary);
 
 Console.WriteLine("                 v mean (exact 0)   v sd (exact 3)   v q5 (exact −4.93)   divergences   min ESS_bulk per 1000 gradients");
 foreach (var (name, draws, s) in new[] { ("NUTS", nuts, plain), ("NeuTra-NUTS", neutra, pulled) })

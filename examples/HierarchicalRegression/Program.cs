@@ -5,7 +5,6 @@ using Inference;
 using Inference.Autodiff;
 using Inference.Distributions;
 using Inference.Modeling;
-using Inference.Samplers.Reparam;
 using Inference.Samplers.Running;
 
 var rows = File.ReadLines(Path.Combine(AppContext.BaseDirectory, "pupils.csv")).Skip(1)
@@ -33,5 +32,5 @@ var nuts = model.Sample(settings);
 Console.Write(nuts.Summary());
 var fit = model.Fit();
 Console.WriteLine($"VI: {fit.Verdict}; sigma {fit["sigma"].PsisMean:F2} against NUTS {nuts["sigma"].Mean:F2}; beta[2] {fit["beta[2]"].PsisMean:F2} against {nuts["beta[2]"].Mean:F2}");
-var neutra = ChainRunner.Nuts(new NeuTraDensity(model.Compile(), fit.Flow.Transform), settings);
-Console.Write(neutra.Summary());
+var neutra = model.SampleNeuTra(fit, settings);
+Console.Write(neutra.Summary);

@@ -5,7 +5,6 @@ using Inference.Distributions;
 using Inference.Modeling;
 using Inference.Plots;
 using Inference.Results;
-using Inference.Samplers.Reparam;
 using Inference.Samplers.Running;
 using Inference.Workflow;
 
@@ -38,12 +37,16 @@ var draws = model.Sample(settings, progress: new ConsoleProgress("NUTS", chains:
 var summary = draws.Summary();
 Console.Write(summary);
 
-// 3. NeuTra-NUTS: NUTS on the model pulled back through the fitted flow, where the posterior looks like N(0, I).
-var neutra = ChainRunner.Nuts(new NeuTraDensity(model.Compile(), fit.Flow.Transform), settings, progress: new ConsoleProgress("NeuTra-NUTS", chains: settings.Chains));
-var neutraSummary = neutra.Summary();
+// 3. NeuTra-NUTS: NUTS on the model pulled back through the fitted flow, where the posterior looks like N(0, I); the
+//    chains start at draws of the flow, and the result warns in words when the flow or the chains cannot be trusted.
+var neutra = model.SampleNeuTra(fit, settings with { Warmup = 500 }, progress: new ConsoleProgress("NeuTra-NUTS", chains: settings.Chains));
 double Efficiency(PosteriorDraws d, PosteriorSummary s) => 1000 * s.Rows.Take(10).Min(r => r.EssBulk) / d.SamplingGradients;
-Console.WriteLine($"NeuTra-NUTS: tau mean {neutraSummary["tau"].Mean:F2} (NUTS {summary["tau"].Mean:F2}); min ESS_bulk per 1000 gradients " +
-                  $"{Efficiency(neutra, neutraSummary):F1} against {Efficiency(draws, summary):F1} for plain NUTS; {neutra.Divergences} divergences.");
+Console.WriteLine($"NeuTra-NUTS: tau mean {neutra.Summary["tau"].Mean:F2} (NUTS {summary["tau"].Mean:F2}); min ESS_bulk per 1000 gradients " +
+                  $"{Efficiency(neutra.Draws, neutra.Summary):F1} against {Efficiency(draws, summary):F1} for plain NUTS; {neutra.Draws.Divergences} divergences; {neutra.Warnings.Count} warnings.");
+foreach (var warning in neutra.Warnings)
+{
+    Console.WriteLine("Warning: " + warning);
+}
 
 // 4. Files: Stan-CSV (CmdStan's format), a JSON summary, and the diagnostic plots.
 var files = StanCsvWriter.WriteAll(draws, output).ToList();
