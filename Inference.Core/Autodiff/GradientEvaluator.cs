@@ -28,7 +28,7 @@ public sealed class GradientEvaluator
     public double Value(ReadOnlySpan<double> x)
     {
         CheckInput(x);
-        _tape.Reset();
+        using var session = _tape.Begin();
         using var scope = _tape.NoGrad();
         return Scalar(_function(_tape.Constant(x)));
     }
@@ -42,7 +42,7 @@ public sealed class GradientEvaluator
             throw new ArgumentException($"The gradient buffer has {gradient.Length} elements; the dimension is {Dimension}.", nameof(gradient));
         }
 
-        _tape.Reset();
+        using var session = _tape.Begin();
         var input = _tape.Variable(x);
         var y = _function(input);
         double value = Scalar(y);

@@ -32,6 +32,15 @@ public sealed class Tape
     private int _count;
     private int _extraCount;
     private int _noGradDepth;
+    private int _inUse;
+    private int _owner;
+
+    /// <summary>
+    /// Why a Var can belong to another tape, for error messages: a model body or log-density function runs on one tape
+    /// per chain or thread, several at once.
+    /// </summary>
+    internal const string OtherTapeHint =
+        "A model body or log-density function runs on one tape per chain or thread, several at once: create its Vars inside it on the tape it is given (m.Tape, or the input's tape), and do not keep Vars in fields or arrays shared between evaluations.";
 
     /// <summary>Number of nodes recorded since the last <see cref="Reset"/>.</summary>
     public int Count => _count;
@@ -41,6 +50,29 @@ public sealed class Tape
 
     /// <summary>False inside a <see cref="NoGrad"/> scope: new nodes then record no gradient information.</summary>
     public bool IsRecording => _noGradDepth == 0;
+
+    /// <summary>
+    /// Starts one evaluation: claims the tape for the calling thread until the returned session is disposed, and
+    /// resets it. Evaluators call it (<c>using var session = tape.Begin();</c>) so that a second thread evaluating on
+    /// the same tape at the same time gets a clear error instead of corrupting both results; the claim costs one
+    /// interlocked exchange.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">Another evaluation holds the tape.</exception>
+    public TapeSession Begin()
+    {
+        if (Interlocked.Exchange(ref _inUse, 1) != 0)
+        {
+            throw new InvalidOperationException(Volatile.Read(ref _owner) == Environment.CurrentManagedThreadId
+                ? "The tape is already evaluating on this thread: an evaluator was called again from inside its own evaluation (from the model body or a callback). Use a second evaluator for the inner call."
+                : "Two threads are evaluating on one tape at once: an evaluator (and its tape) is not thread-safe. Create one evaluator per thread or chain with density.CreateEvaluator().");
+        }
+
+        Volatile.Write(ref _owner, Environment.CurrentManagedThreadId);
+        Reset();
+        return new TapeSession(this);
+    }
+
+    internal void End() => Volatile.Write(ref _inUse, 0);
 
     /// <summary>Forgets all nodes; buffers are kept for reuse by the next computation.</summary>
     public void Reset()
@@ -243,12 +275,12 @@ public sealed class Tape
         {
             throw new ArgumentException(v.Tape is null
                 ? "The Var is default (not created by a tape)."
-                : "The Var belongs to another tape.", nameof(v));
+                : "The Var belongs to another tape. " + OtherTapeHint, nameof(v));
         }
 
         if (v.Generation != Generation)
         {
-            throw new ArgumentException("The Var is stale: its tape was reset after it was created.", nameof(v));
+            throw new ArgumentException("The Var is stale: its tape was reset after it was created. It was kept from an earlier evaluation (a Var stored outside the model body or function), or the tape is used by two threads at once.", nameof(v));
         }
 
         return v.Id;
@@ -426,6 +458,17 @@ public sealed class Tape
 
         return false;
     }
+}
+
+/// <summary>One evaluation's claim on a tape (see <see cref="Tape.Begin"/>); dispose it when the evaluation ends.</summary>
+public readonly struct TapeSession : IDisposable
+{
+    private readonly Tape? _tape;
+
+    internal TapeSession(Tape tape) => _tape = tape;
+
+    /// <summary>Releases the tape.</summary>
+    public void Dispose() => _tape?.End();
 }
 
 /// <summary>Ends a <see cref="Tape.NoGrad"/> scope when disposed.</summary>

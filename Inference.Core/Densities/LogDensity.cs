@@ -145,7 +145,7 @@ public static class LogDensity
             public double LogDensity(ReadOnlySpan<double> x)
             {
                 CheckLength(x.Length, d, nameof(x));
-                _tape.Reset();
+                using var session = _tape.Begin();
                 using var scope = _tape.NoGrad();
                 return Rows(function(_tape.Constant(x, Shape.Matrix(1, d))), 1).Value[0];
             }
@@ -161,7 +161,7 @@ public static class LogDensity
             public void LogDensityAndGradientBatch(ReadOnlySpan<double> points, Span<double> values, Span<double> gradients)
             {
                 int n = BatchRows(d, points, values, gradients);
-                _tape.Reset();
+                using var session = _tape.Begin();
                 var x = _tape.Variable(points, Shape.Matrix(n, d));
                 var y = Rows(function(x), n);
                 y.Value.CopyTo(values);

@@ -183,7 +183,8 @@ public static class Psis
         return sum / x.Length;
     }
 
-    private static double LogSumExp(ReadOnlySpan<double> values)
+    /// <summary>log Σ exp(vᵢ), stable; −∞ for an empty or all −∞ input.</summary>
+    internal static double LogSumExp(ReadOnlySpan<double> values)
     {
         double max = double.NegativeInfinity;
         foreach (double v in values)

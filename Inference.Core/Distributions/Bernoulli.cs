@@ -31,15 +31,17 @@ public sealed class Bernoulli : UnivariateDistribution
     /// <summary>Elementwise log-density of <paramref name="x"/>, differentiable in every argument (arguments broadcast).</summary>
     public static Var LogProb(Var x, Arg probability)
     {
+        Check.Probability(probability, nameof(probability));
         var t = x.Tape;
         var p = probability.On(t);
-        return (x * Ops.Log(p)) + ((1.0 - x) * Ops.Log1p(-p));
+        var lp = (x * Ops.Log(p)) + ((1.0 - x) * Ops.Log1p(-p));
+        return SupportCheck.Restrict(SupportCheck.Restrict(lp, x, Domain.Binary), probability, Domain.UnitInterval);
     }
 
     /// <summary>Bernoulli with logit η = log(p/(1 − p)): xη − softplus(η), stable for every η.</summary>
     public static Var LogProbLogit(Var x, Arg logit)
     {
         var eta = logit.On(x.Tape);
-        return (x * eta) - Ops.Softplus(eta);
+        return SupportCheck.Restrict((x * eta) - Ops.Softplus(eta), x, Domain.Binary);
     }
 }

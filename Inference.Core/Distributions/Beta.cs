@@ -32,10 +32,13 @@ public sealed class Beta : UnivariateDistribution
     /// <summary>Elementwise log-density of <paramref name="x"/>, differentiable in every argument (arguments broadcast).</summary>
     public static Var LogProb(Var x, Arg alpha, Arg beta)
     {
+        Check.Positive(alpha, nameof(alpha));
+        Check.Positive(beta, nameof(beta));
         var t = x.Tape;
         var a = alpha.On(t);
         var b = beta.On(t);
         var logBeta = Ops.LGamma(a) + Ops.LGamma(b) - Ops.LGamma(a + b);
-        return ((a - 1.0) * Ops.Log(x)) + ((b - 1.0) * Ops.Log1p(-x)) - logBeta;
+        var lp = ((a - 1.0) * Ops.Log(x)) + ((b - 1.0) * Ops.Log1p(-x)) - logBeta;
+        return SupportCheck.Restrict(SupportCheck.Restrict(SupportCheck.Restrict(lp, x, Domain.UnitInterval), alpha, Domain.Positive), beta, Domain.Positive);
     }
 }

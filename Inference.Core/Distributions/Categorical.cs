@@ -46,12 +46,23 @@ public sealed class Categorical : IDistribution
     {
         var v = value.Value;
         var index = new int[v.Length];
+        bool[]? keep = null;
         for (int i = 0; i < index.Length; i++)
         {
-            index[i] = (int)v[i];
+            // a value that is not a category index has probability 0: gather category 0 and mask it to −∞
+            if (v[i] >= 0 && v[i] < Categories && v[i] == Math.Floor(v[i]))
+            {
+                index[i] = (int)v[i];
+            }
+            else
+            {
+                keep ??= Enumerable.Repeat(true, index.Length).ToArray();
+                keep[i] = false;
+            }
         }
 
-        return LogProb(index, value.Tape.Constant(_logits));
+        var lp = Ops.Gather(Ops.LogSoftmax(value.Tape.Constant(_logits)), index);
+        return keep is null ? lp : Ops.Where(keep, lp, double.NegativeInfinity);
     }
 
     /// <inheritdoc/>
@@ -76,6 +87,25 @@ public sealed class Categorical : IDistribution
             throw new ArgumentException($"Logits must be a vector; got shape {logits.Shape}.", nameof(logits));
         }
 
-        return Ops.Gather(Ops.LogSoftmax(logits), categories);
+        int k = logits.Shape[0];
+        int[] index = categories;
+        bool[]? keep = null;
+        for (int i = 0; i < categories.Length; i++)
+        {
+            if ((uint)categories[i] >= (uint)k)
+            {
+                if (keep is null)
+                {
+                    keep = Enumerable.Repeat(true, categories.Length).ToArray();
+                    index = (int[])categories.Clone();
+                }
+
+                keep[i] = false;
+                index[i] = 0;
+            }
+        }
+
+        var lp = Ops.Gather(Ops.LogSoftmax(logits), index);
+        return keep is null ? lp : Ops.Where(keep, lp, double.NegativeInfinity);
     }
 }

@@ -32,9 +32,12 @@ public sealed class Cauchy : UnivariateDistribution
     /// <summary>Elementwise log-density of <paramref name="x"/>, differentiable in every argument (arguments broadcast).</summary>
     public static Var LogProb(Var x, Arg location, Arg scale)
     {
+        Check.Finite(location, nameof(location));
+        Check.Positive(scale, nameof(scale));
         var t = x.Tape;
         var s = scale.On(t);
         var z = (x - location.On(t)) / s;
-        return -Math.Log(Math.PI) - Ops.Log(s) - Ops.Log1p(Ops.Square(z));
+        var lp = -Math.Log(Math.PI) - Ops.Log(s) - Ops.Log1p(Ops.Square(z));
+        return SupportCheck.Restrict(lp, scale, Domain.Positive);
     }
 }

@@ -65,6 +65,46 @@ public sealed class Dirichlet : IDistribution
     {
         var logNorm = Ops.LGamma(Ops.Sum(concentration)) - Ops.Sum(Ops.LGamma(concentration));
         var terms = (concentration - 1.0) * Ops.Log(x);
-        return (x.Shape.Rank == 1 ? Ops.Sum(terms) : Ops.Sum(terms, -1)) + logNorm;
+        var lp = (x.Shape.Rank == 1 ? Ops.Sum(terms) : Ops.Sum(terms, -1)) + logNorm;
+        lp = OnSimplex(lp, x);
+        return IsPositive(concentration.Value) ? lp : Ops.Where(new bool[lp.Shape.Length], lp, double.NegativeInfinity);
+    }
+
+    private static bool IsPositive(ReadOnlySpan<double> values)
+    {
+        foreach (double v in values)
+        {
+            if (!(v > 0) || double.IsPositiveInfinity(v))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    // −∞ for each vector (row) with an entry outside [0, 1]; the sum is not checked, so that finite differences off the
+    // simplex (and the simplex transform's rounding) keep their values
+    private static Var OnSimplex(Var lp, Var x)
+    {
+        var v = x.Value;
+        int k = x.Shape[x.Shape.Rank - 1], rows = v.Length / k;
+        bool[]? keep = null;
+        for (int r = 0; r < rows; r++)
+        {
+            bool ok = true;
+            for (int j = 0; j < k; j++)
+            {
+                ok &= v[(r * k) + j] is >= 0 and <= 1;
+            }
+
+            if (!ok)
+            {
+                keep ??= Enumerable.Repeat(true, rows).ToArray();
+                keep[r] = false;
+            }
+        }
+
+        return keep is null ? lp : Ops.Where(keep, lp, double.NegativeInfinity);
     }
 }

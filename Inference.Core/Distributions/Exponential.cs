@@ -28,8 +28,10 @@ public sealed class Exponential : UnivariateDistribution
     /// <summary>Elementwise log-density of <paramref name="x"/>, differentiable in every argument (arguments broadcast).</summary>
     public static Var LogProb(Var x, Arg rate)
     {
+        Check.Positive(rate, nameof(rate));
         var t = x.Tape;
         var lambda = rate.On(t);
-        return Ops.Log(lambda) - (lambda * x);
+        var lp = Ops.Log(lambda) - (lambda * x);
+        return SupportCheck.Restrict(SupportCheck.Restrict(lp, x, Domain.NonNegative), rate, Domain.Positive);
     }
 }

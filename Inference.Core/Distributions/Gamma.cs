@@ -32,9 +32,12 @@ public sealed class Gamma : UnivariateDistribution
     /// <summary>Elementwise log-density of <paramref name="x"/>, differentiable in every argument (arguments broadcast).</summary>
     public static Var LogProb(Var x, Arg shape, Arg rate)
     {
+        Check.Positive(shape, nameof(shape));
+        Check.Positive(rate, nameof(rate));
         var t = x.Tape;
         var a = shape.On(t);
         var b = rate.On(t);
-        return (a * Ops.Log(b)) - Ops.LGamma(a) + ((a - 1.0) * Ops.Log(x)) - (b * x);
+        var lp = (a * Ops.Log(b)) - Ops.LGamma(a) + ((a - 1.0) * Ops.Log(x)) - (b * x);
+        return SupportCheck.Restrict(SupportCheck.Restrict(SupportCheck.Restrict(lp, x, Domain.NonNegative), shape, Domain.Positive), rate, Domain.Positive);
     }
 }

@@ -28,6 +28,7 @@ public sealed class HalfCauchy : UnivariateDistribution
     /// <summary>Elementwise log-density of <paramref name="x"/>, differentiable in every argument (arguments broadcast).</summary>
     public static Var LogProb(Var x, Arg scale)
     {
-        return Cauchy.LogProb(x, 0.0, scale) + Math.Log(2);
+        Check.Positive(scale, nameof(scale));
+        return SupportCheck.Restrict(Cauchy.LogProb(x, 0.0, scale) + Math.Log(2), x, Domain.NonNegative);
     }
 }

@@ -32,6 +32,8 @@ public sealed class HalfStudentT : UnivariateDistribution
     /// <summary>Elementwise log-density of <paramref name="x"/>, differentiable in every argument (arguments broadcast).</summary>
     public static Var LogProb(Var x, Arg degreesOfFreedom, Arg scale)
     {
-        return StudentT.LogProb(x, degreesOfFreedom, 0.0, scale) + Math.Log(2);
+        Check.Positive(degreesOfFreedom, nameof(degreesOfFreedom));
+        Check.Positive(scale, nameof(scale));
+        return SupportCheck.Restrict(StudentT.LogProb(x, degreesOfFreedom, 0.0, scale) + Math.Log(2), x, Domain.NonNegative);
     }
 }

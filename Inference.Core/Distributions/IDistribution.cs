@@ -16,7 +16,7 @@ public interface IDistribution
     /// <summary>Whether values are integers (a probability mass function).</summary>
     bool IsDiscrete { get; }
 
-    /// <summary>The elementwise log-density (or log-mass) of <paramref name="value"/>, which is assumed to lie in the support.</summary>
+    /// <summary>The elementwise log-density (or log-mass) of <paramref name="value"/>: −∞ where a value lies outside the support.</summary>
     Var LogProb(Var value);
 
     /// <summary>Fills <paramref name="destination"/> with independent draws.</summary>
@@ -57,11 +57,42 @@ public readonly struct Arg
 
     /// <summary>This argument as a value on <paramref name="tape"/>.</summary>
     public Var On(Tape tape) => IsVar ? _var : tape.Constant(_value);
+
+    internal double ConstantValue => _value;
+
+    internal Var Variable => _var;
 }
 
-/// <summary>Parameter checks shared by the distributions' constructors.</summary>
+/// <summary>
+/// Parameter checks shared by the distributions' constructors and by the static <c>LogProb</c> forms, whose constant
+/// (<c>double</c>) arguments are checked the same way; tape-valued arguments are not checked here (see <see cref="SupportCheck"/>).
+/// </summary>
 internal static class Check
 {
+    public static void Finite(Arg value, string name)
+    {
+        if (!value.IsVar)
+        {
+            Finite(value.ConstantValue, name);
+        }
+    }
+
+    public static void Positive(Arg value, string name)
+    {
+        if (!value.IsVar)
+        {
+            Positive(value.ConstantValue, name);
+        }
+    }
+
+    public static void Probability(Arg value, string name)
+    {
+        if (!value.IsVar)
+        {
+            Probability(value.ConstantValue, name);
+        }
+    }
+
     public static double Finite(double value, string name) =>
         double.IsFinite(value) ? value : throw new ArgumentOutOfRangeException(name, value, "Must be finite.");
 

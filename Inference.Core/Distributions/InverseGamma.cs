@@ -32,9 +32,12 @@ public sealed class InverseGamma : UnivariateDistribution
     /// <summary>Elementwise log-density of <paramref name="x"/>, differentiable in every argument (arguments broadcast).</summary>
     public static Var LogProb(Var x, Arg shape, Arg scale)
     {
+        Check.Positive(shape, nameof(shape));
+        Check.Positive(scale, nameof(scale));
         var t = x.Tape;
         var a = shape.On(t);
         var b = scale.On(t);
-        return (a * Ops.Log(b)) - Ops.LGamma(a) - ((a + 1.0) * Ops.Log(x)) - (b / x);
+        var lp = (a * Ops.Log(b)) - Ops.LGamma(a) - ((a + 1.0) * Ops.Log(x)) - (b / x);
+        return SupportCheck.Restrict(SupportCheck.Restrict(SupportCheck.Restrict(lp, x, Domain.Positive), shape, Domain.Positive), scale, Domain.Positive);
     }
 }

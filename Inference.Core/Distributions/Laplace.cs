@@ -32,8 +32,11 @@ public sealed class Laplace : UnivariateDistribution
     /// <summary>Elementwise log-density of <paramref name="x"/>, differentiable in every argument (arguments broadcast).</summary>
     public static Var LogProb(Var x, Arg location, Arg scale)
     {
+        Check.Finite(location, nameof(location));
+        Check.Positive(scale, nameof(scale));
         var t = x.Tape;
         var b = scale.On(t);
-        return (-Math.Log(2) - Ops.Log(b)) - (Ops.Abs(x - location.On(t)) / b);
+        var lp = (-Math.Log(2) - Ops.Log(b)) - (Ops.Abs(x - location.On(t)) / b);
+        return SupportCheck.Restrict(lp, scale, Domain.Positive);
     }
 }

@@ -32,7 +32,9 @@ public sealed class LogNormal : UnivariateDistribution
     /// <summary>Elementwise log-density of <paramref name="x"/>, differentiable in every argument (arguments broadcast).</summary>
     public static Var LogProb(Var x, Arg logMean, Arg logStandardDeviation)
     {
+        Check.Finite(logMean, nameof(logMean));
+        Check.Positive(logStandardDeviation, nameof(logStandardDeviation));
         var lx = Ops.Log(x);
-        return Normal.LogProb(lx, logMean, logStandardDeviation) - lx;
+        return SupportCheck.Restrict(Normal.LogProb(lx, logMean, logStandardDeviation) - lx, x, Domain.Positive);
     }
 }

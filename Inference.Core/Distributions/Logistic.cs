@@ -36,9 +36,12 @@ public sealed class Logistic : UnivariateDistribution
     /// <summary>Elementwise log-density of <paramref name="x"/>, differentiable in every argument (arguments broadcast).</summary>
     public static Var LogProb(Var x, Arg location, Arg scale)
     {
+        Check.Finite(location, nameof(location));
+        Check.Positive(scale, nameof(scale));
         var t = x.Tape;
         var s = scale.On(t);
         var z = (x - location.On(t)) / s;
-        return -z - Ops.Log(s) - (2.0 * Ops.Softplus(-z));
+        var lp = -z - Ops.Log(s) - (2.0 * Ops.Softplus(-z));
+        return SupportCheck.Restrict(lp, scale, Domain.Positive);
     }
 }

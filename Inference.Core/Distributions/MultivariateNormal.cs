@@ -20,25 +20,32 @@ public sealed class MultivariateNormal : IDistribution
         ArgumentNullException.ThrowIfNull(mean);
         ArgumentNullException.ThrowIfNull(covariance);
         _mean = CheckMean(mean, covariance, nameof(covariance));
-        var m = Symmetric(covariance, nameof(covariance));
-
-        MathNet.Numerics.LinearAlgebra.Factorization.Cholesky<double> chol;
-        try
-        {
-            chol = m.Cholesky();
-        }
-        catch (ArgumentException ex)
-        {
-            throw new ArgumentException("The covariance must be positive definite.", nameof(covariance), ex);
-        }
-
+        var factor = CheckedCholesky(covariance, nameof(covariance));
         _cholesky = new Tensor(Shape.Matrix(mean.Length, mean.Length));
         for (int i = 0; i < mean.Length; i++)
         {
             for (int j = 0; j <= i; j++)
             {
-                _cholesky[i, j] = chol.Factor[i, j];
+                _cholesky[i, j] = factor[i, j];
             }
+        }
+    }
+
+    /// <summary>The lower Cholesky factor of a symmetric positive-definite matrix, or an ArgumentException for <paramref name="name"/>.</summary>
+    internal static Matrix<double> CheckedCholesky(Tensor matrix, string name)
+    {
+        if (matrix.Shape.Rank != 2 || matrix.Shape[0] != matrix.Shape[1] || matrix.Data.Any(v => !double.IsFinite(v)))
+        {
+            throw new ArgumentException($"Expected a square matrix of finite values; got shape {matrix.Shape}.", name);
+        }
+
+        try
+        {
+            return Symmetric(matrix, name).Cholesky().Factor;
+        }
+        catch (ArgumentException ex) when (ex.ParamName != name)
+        {
+            throw new ArgumentException($"The matrix '{name}' must be positive definite.", name, ex);
         }
     }
 

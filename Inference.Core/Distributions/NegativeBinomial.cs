@@ -41,10 +41,13 @@ public sealed class NegativeBinomial : UnivariateDistribution
     /// <summary>Elementwise log-density of <paramref name="x"/>, differentiable in every argument (arguments broadcast).</summary>
     public static Var LogProb(Var x, Arg mean, Arg dispersion)
     {
+        Check.Positive(mean, nameof(mean));
+        Check.Positive(dispersion, nameof(dispersion));
         var t = x.Tape;
         var mu = mean.On(t);
         var phi = dispersion.On(t);
         var logSum = Ops.Log(mu + phi);
-        return Ops.LGamma(x + phi) - Ops.LGamma(x + 1.0) - Ops.LGamma(phi) + (x * (Ops.Log(mu) - logSum)) + (phi * (Ops.Log(phi) - logSum));
+        var lp = Ops.LGamma(x + phi) - Ops.LGamma(x + 1.0) - Ops.LGamma(phi) + (x * (Ops.Log(mu) - logSum)) + (phi * (Ops.Log(phi) - logSum));
+        return SupportCheck.Restrict(SupportCheck.Restrict(SupportCheck.Restrict(lp, x, Domain.Counts), mean, Domain.Positive), dispersion, Domain.Positive);
     }
 }

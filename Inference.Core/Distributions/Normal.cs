@@ -34,9 +34,12 @@ public sealed class Normal : UnivariateDistribution
     /// <summary>Elementwise log-density of <paramref name="x"/>, differentiable in every argument (arguments broadcast).</summary>
     public static Var LogProb(Var x, Arg mean, Arg standardDeviation)
     {
+        Check.Finite(mean, nameof(mean));
+        Check.Positive(standardDeviation, nameof(standardDeviation));
         var t = x.Tape;
         var sigma = standardDeviation.On(t);
         var z = (x - mean.On(t)) / sigma;
-        return (-0.5 * Ops.Square(z)) - Ops.Log(sigma) - HalfLogTwoPi;
+        var lp = (-0.5 * Ops.Square(z)) - Ops.Log(sigma) - HalfLogTwoPi;
+        return SupportCheck.Restrict(lp, standardDeviation, Domain.Positive);
     }
 }

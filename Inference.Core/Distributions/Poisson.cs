@@ -31,15 +31,17 @@ public sealed class Poisson : UnivariateDistribution
     /// <summary>Elementwise log-density of <paramref name="x"/>, differentiable in every argument (arguments broadcast).</summary>
     public static Var LogProb(Var x, Arg rate)
     {
+        Check.Positive(rate, nameof(rate));
         var t = x.Tape;
         var lambda = rate.On(t);
-        return (x * Ops.Log(lambda)) - lambda - Ops.LGamma(x + 1.0);
+        var lp = (x * Ops.Log(lambda)) - lambda - Ops.LGamma(x + 1.0);
+        return SupportCheck.Restrict(SupportCheck.Restrict(lp, x, Domain.Counts), rate, Domain.Positive);
     }
 
     /// <summary>Poisson with log-rate η: xη − eᶯ − log x!.</summary>
     public static Var LogProbLogRate(Var x, Arg logRate)
     {
         var eta = logRate.On(x.Tape);
-        return (x * eta) - Ops.Exp(eta) - Ops.LGamma(x + 1.0);
+        return SupportCheck.Restrict((x * eta) - Ops.Exp(eta) - Ops.LGamma(x + 1.0), x, Domain.Counts);
     }
 }

@@ -36,11 +36,15 @@ public sealed class StudentT : UnivariateDistribution
     /// <summary>Elementwise log-density of <paramref name="x"/>, differentiable in every argument (arguments broadcast).</summary>
     public static Var LogProb(Var x, Arg degreesOfFreedom, Arg location, Arg scale)
     {
+        Check.Positive(degreesOfFreedom, nameof(degreesOfFreedom));
+        Check.Finite(location, nameof(location));
+        Check.Positive(scale, nameof(scale));
         var t = x.Tape;
         var nu = degreesOfFreedom.On(t);
         var s = scale.On(t);
         var z = (x - location.On(t)) / s;
         var half = 0.5 * nu;
-        return Ops.LGamma(half + 0.5) - Ops.LGamma(half) - (0.5 * Ops.Log(nu * Math.PI)) - Ops.Log(s) - ((half + 0.5) * Ops.Log1p(Ops.Square(z) / nu));
+        var lp = Ops.LGamma(half + 0.5) - Ops.LGamma(half) - (0.5 * Ops.Log(nu * Math.PI)) - Ops.Log(s) - ((half + 0.5) * Ops.Log1p(Ops.Square(z) / nu));
+        return SupportCheck.Restrict(SupportCheck.Restrict(lp, degreesOfFreedom, Domain.Positive), scale, Domain.Positive);
     }
 }

@@ -37,7 +37,15 @@ public sealed class Uniform : UnivariateDistribution
     /// <summary>Elementwise log-density of <paramref name="x"/>, differentiable in every argument (arguments broadcast).</summary>
     public static Var LogProb(Var x, Arg lower, Arg upper)
     {
+        Check.Finite(lower, nameof(lower));
+        Check.Finite(upper, nameof(upper));
+        if (!lower.IsVar && !upper.IsVar && !(lower.ConstantValue < upper.ConstantValue))
+        {
+            throw new ArgumentException($"Uniform needs lower < upper; got ({lower.ConstantValue}, {upper.ConstantValue}).", nameof(upper));
+        }
+
         var t = x.Tape;
-        return (x * 0.0) - Ops.Log(upper.On(t) - lower.On(t));
+        var lp = (x * 0.0) - Ops.Log(upper.On(t) - lower.On(t));
+        return SupportCheck.Between(lp, x, lower, upper);
     }
 }

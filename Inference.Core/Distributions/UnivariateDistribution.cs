@@ -26,6 +26,22 @@ public abstract class UnivariateDistribution : IDistribution
         }
     }
 
+    /// <summary>One draw.</summary>
+    public double Sample(Rng rng)
+    {
+        ArgumentNullException.ThrowIfNull(rng);
+        return Draw(rng);
+    }
+
+    /// <summary><paramref name="count"/> independent draws.</summary>
+    public double[] Sample(Rng rng, int count)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(count);
+        var draws = new double[count];
+        Sample(rng, draws);
+        return draws;
+    }
+
     /// <summary>One independent draw.</summary>
     protected abstract double Draw(Rng rng);
 }

@@ -32,10 +32,13 @@ public sealed class Weibull : UnivariateDistribution
     /// <summary>Elementwise log-density of <paramref name="x"/>, differentiable in every argument (arguments broadcast).</summary>
     public static Var LogProb(Var x, Arg shape, Arg scale)
     {
+        Check.Positive(shape, nameof(shape));
+        Check.Positive(scale, nameof(scale));
         var t = x.Tape;
         var k = shape.On(t);
         var lam = scale.On(t);
         var logRatio = Ops.Log(x) - Ops.Log(lam);
-        return Ops.Log(k) - Ops.Log(lam) + ((k - 1.0) * logRatio) - Ops.Exp(k * logRatio);
+        var lp = Ops.Log(k) - Ops.Log(lam) + ((k - 1.0) * logRatio) - Ops.Exp(k * logRatio);
+        return SupportCheck.Restrict(SupportCheck.Restrict(SupportCheck.Restrict(lp, x, Domain.NonNegative), shape, Domain.Positive), scale, Domain.Positive);
     }
 }

@@ -30,6 +30,8 @@ namespace Inference.Modeling;
 /// </example>
 public sealed class Model
 {
+    private CompiledModel? _compiled;
+
     private Model(string name, Action<ModelContext> body)
     {
         Name = name;
@@ -52,8 +54,15 @@ public sealed class Model
     /// <summary>Runs the body once to discover the parameter layout and returns the compiled log-density.</summary>
     /// <exception cref="ArgumentException">The body declares a name twice.</exception>
     /// <exception cref="InvalidOperationException">The body declares no parameter.</exception>
+    /// <remarks>The compiled model is kept: later calls return the same one.</remarks>
     public CompiledModel Compile()
     {
+        var compiled = Volatile.Read(ref _compiled);
+        if (compiled is not null)
+        {
+            return compiled;
+        }
+
         var context = new ModelContext(new Tape());
         var layout = context.Discover(Body);
         if (layout.Dimension == 0)
@@ -61,7 +70,8 @@ public sealed class Model
             throw new InvalidOperationException($"Model '{Name}' declares no parameters.");
         }
 
-        return new CompiledModel(this, layout);
+        compiled = new CompiledModel(this, layout, context.NamedData);
+        return Interlocked.CompareExchange(ref _compiled, compiled, null) ?? compiled;
     }
 }
 
@@ -81,11 +91,15 @@ public readonly record struct LogDensityParts(double LogPrior, double LogLikelih
 /// </summary>
 public sealed class CompiledModel : IConstrainedDensity
 {
-    internal CompiledModel(Model model, ParameterLayout layout)
+    internal CompiledModel(Model model, ParameterLayout layout, IReadOnlyDictionary<string, Tensor> data)
     {
         Model = model;
         Layout = layout;
+        Data = data;
     }
+
+    /// <summary>The observed data the body named with <see cref="ModelContext.Data(string, double[])"/>, by name.</summary>
+    public IReadOnlyDictionary<string, Tensor> Data { get; }
 
     /// <summary>The source model.</summary>
     public Model Model { get; }
@@ -112,6 +126,8 @@ public sealed class CompiledModel : IConstrainedDensity
     public ModelEvaluator CreateModelEvaluator() => new(this);
 
     /// <summary>Constrained parameter values (output order, see <see cref="ParameterLayout.ParameterNames"/>) → unconstrained vector.</summary>
+    /// <remarks>The model's body runs on these values, so that bounds depending on other parameters take their values.</remarks>
+    /// <exception cref="ArgumentException">The count is wrong, or a value is outside its parameter's support.</exception>
     public double[] Unconstrain(ReadOnlySpan<double> constrainedParameters)
     {
         int total = Layout.Parameters.Sum(p => p.Size);
@@ -122,22 +138,12 @@ public sealed class CompiledModel : IConstrainedDensity
 
         var result = new double[Dimension];
         var tape = new Tape();
+        var context = new ModelContext(tape);
+        context.Attach(Layout);
         using var scope = tape.NoGrad();
-        int cursor = 0;
-        foreach (var p in Layout.Parameters)
-        {
-            var rowMajor = new double[p.Size];
-            ParameterInfo.FromOutputOrder(constrainedParameters.Slice(cursor, p.Size), p.Shape, rowMajor);
-            if (!p.Constraint.Contains(rowMajor))
-            {
-                throw new ArgumentException($"The value of '{p.Name}' is outside its support ({p.Constraint}).", nameof(constrainedParameters));
-            }
-
-            var u = p.Bijector.Inverse(tape.Constant(rowMajor), out _);
-            u.Value.CopyTo(result.AsSpan(p.UnconstrainedOffset, p.UnconstrainedSize));
-            cursor += p.Size;
-        }
-
+        context.Begin(tape.Constant(result), unconstrainFrom: constrainedParameters.ToArray(), unconstrainTo: result);
+        Model.Body(context);
+        context.End();
         return result;
     }
 }
@@ -163,7 +169,7 @@ public sealed class ModelEvaluator : ILogDensityEvaluator, IDrawConstrainer
     public double LogDensity(ReadOnlySpan<double> x)
     {
         CheckLength(x.Length, nameof(x));
-        _tape.Reset();
+        using var session = _tape.Begin();
         using var scope = _tape.NoGrad();
         return Run(_tape.Constant(x)).Item;
     }
@@ -173,7 +179,7 @@ public sealed class ModelEvaluator : ILogDensityEvaluator, IDrawConstrainer
     {
         CheckLength(x.Length, nameof(x));
         CheckLength(gradient.Length, nameof(gradient));
-        _tape.Reset();
+        using var session = _tape.Begin();
         var position = _tape.Variable(x);
         var lp = Run(position);
         _tape.Backward(lp);
@@ -197,7 +203,7 @@ public sealed class ModelEvaluator : ILogDensityEvaluator, IDrawConstrainer
     public LogDensityParts Parts(ReadOnlySpan<double> x)
     {
         CheckLength(x.Length, nameof(x));
-        _tape.Reset();
+        using var session = _tape.Begin();
         using var scope = _tape.NoGrad();
         _context.Begin(_tape.Constant(x));
         _model.Model.Body(_context);
@@ -210,7 +216,7 @@ public sealed class ModelEvaluator : ILogDensityEvaluator, IDrawConstrainer
     {
         CheckLength(x.Length, nameof(x));
         var pointwise = new List<double>();
-        _tape.Reset();
+        using var session = _tape.Begin();
         using var scope = _tape.NoGrad();
         _context.Begin(_tape.Constant(x), pointwise: pointwise);
         _model.Model.Body(_context);
@@ -231,22 +237,16 @@ public sealed class ModelEvaluator : ILogDensityEvaluator, IDrawConstrainer
             throw new ArgumentException($"destination has {destination.Length} entries; the model has {layout.ConstrainedNames.Count} constrained values.", nameof(destination));
         }
 
-        _tape.Reset();
+        using var session = _tape.Begin();
         using var scope = _tape.NoGrad();
-        var position = _tape.Constant(x);
-        int cursor = 0;
-        foreach (var p in layout.Parameters)
-        {
-            var y = p.Bijector.Forward(Ops.Slice(position, p.UnconstrainedOffset, p.UnconstrainedSize), out _);
-            ParameterInfo.ToOutputOrder(y.Value, p.Shape, destination.Slice(cursor, p.Size));
-            cursor += p.Size;
-        }
-
+        // the body computes the parameters' constrained values (bounds may depend on other parameters) and the derived ones
+        var parameters = new double[layout.ParameterNames.Count];
         var derived = new double[layout.DerivedNames.Count];
-        _context.Begin(position, derivedOut: derived);
+        _context.Begin(_tape.Constant(x), derivedOut: derived, parametersOut: parameters);
         _model.Model.Body(_context);
         _context.End();
-        derived.CopyTo(destination[cursor..]);
+        parameters.CopyTo(destination);
+        derived.CopyTo(destination[parameters.Length..]);
     }
 
     private Var Run(Var position)

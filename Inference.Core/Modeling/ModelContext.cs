@@ -13,6 +13,7 @@ public sealed class ModelContext
 {
     private readonly List<ParameterInfo> _discovered = [];
     private readonly List<DerivedInfo> _discoveredDerived = [];
+    private readonly Dictionary<string, DataEntry> _data = new(StringComparer.Ordinal);
     private ParameterLayout? _layout;
     private Var _position;
     private int _nextParameter;
@@ -26,6 +27,13 @@ public sealed class ModelContext
     private List<double>? _pointwise;
     private double[]? _derivedOut;
     private int _derivedCursor;
+    private double[]? _parametersOut;          // constrained parameter values, output order (ModelEvaluator.Constrain)
+    private double[]? _unconstrainFrom;        // constrained values to invert (CompiledModel.Unconstrain) ...
+    private double[]? _unconstrainTo;          // ... and the unconstrained vector they give
+    private int _parameterCursor;
+    private Randomness.Rng? _rng;                // predictive draws: the body's generated quantities draw from it
+    private List<(string Name, double[] Values)>? _predicted;
+    private bool _samplePriors;                  // prior predictive: parameters are drawn from the priors they were declared with
 
     internal ModelContext(Tape tape) => Tape = tape;
 
@@ -61,7 +69,7 @@ public sealed class ModelContext
     public Var Parameter(string name, IDistribution prior)
     {
         ArgumentNullException.ThrowIfNull(prior);
-        var value = Declare(name, Shape.Scalar, prior.Support);
+        var value = Declare(name, Shape.Scalar, prior.Support, prior: prior);
         Prior(prior.LogProb(value));
         return value;
     }
@@ -71,12 +79,60 @@ public sealed class ModelContext
     {
         ArgumentNullException.ThrowIfNull(prior);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(length);
-        var value = Declare(name, Shape.Vector(length), prior.Support);
+        var value = Declare(name, Shape.Vector(length), prior.Support, prior: prior);
         Prior(prior.LogProb(value));
         return value;
     }
 
-    private Var Declare(string name, Shape shape, Constraint constraint)
+    /// <summary>
+    /// A scalar parameter with support <paramref name="constraint"/> and <paramref name="prior"/> as its prior (Stan's
+    /// <c>real&lt;lower=0&gt; sigma; sigma ~ normal(0, 1);</c>). The prior is not renormalized to the constraint, as in Stan,
+    /// and is −∞ where the constraint reaches outside the prior's support.
+    /// </summary>
+    public Var Parameter(string name, Constraint constraint, IDistribution prior)
+    {
+        ArgumentNullException.ThrowIfNull(prior);
+        return WithPrior(Declare(name, Shape.Scalar, constraint, prior: prior), prior);
+    }
+
+    /// <summary>A vector parameter with support <paramref name="constraint"/> and independent draws from <paramref name="prior"/>.</summary>
+    public Var Parameter(string name, int length, Constraint constraint, IDistribution prior)
+    {
+        ArgumentNullException.ThrowIfNull(prior);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(length);
+        return WithPrior(Declare(name, Shape.Vector(length), constraint, prior: prior), prior);
+    }
+
+    /// <summary>
+    /// A scalar parameter whose bounds may depend on other parameters or data (see <see cref="Bounds"/>), with an optional
+    /// prior (not renormalized to the bounds, as in Stan). The log-Jacobian of the transform is added at every evaluation.
+    /// </summary>
+    public Var Parameter(string name, Bounds bounds, IDistribution? prior = null) => WithPrior(DeclareBounded(name, Shape.Scalar, bounds, prior), prior);
+
+    /// <summary>A vector parameter whose bounds (scalars, or one per element) may depend on other parameters or data.</summary>
+    public Var Parameter(string name, int length, Bounds bounds, IDistribution? prior = null)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(length);
+        return WithPrior(DeclareBounded(name, Shape.Vector(length), bounds, prior), prior);
+    }
+
+    private Var WithPrior(Var value, IDistribution? prior)
+    {
+        if (prior is not null)
+        {
+            Prior(prior.LogProb(value));
+        }
+
+        return value;
+    }
+
+    private Var DeclareBounded(string name, Shape shape, Bounds bounds, IDistribution? prior)
+    {
+        bounds.CheckSize(shape.Length, name, nameof(bounds));
+        return Declare(name, shape, new DependentBoundsConstraint(bounds.ToString()), bounds, prior);
+    }
+
+    private Var Declare(string name, Shape shape, Constraint constraint, Bounds? bounds = null, IDistribution? prior = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
         ArgumentNullException.ThrowIfNull(constraint);
@@ -88,7 +144,7 @@ public sealed class ModelContext
             info = new ParameterInfo(name, shape, constraint, offset);
             _discovered.Add(info);
             var zeros = new double[info.UnconstrainedSize];
-            return Constrain(info, Tape.Constant(zeros));
+            return Constrain(info, Tape.Constant(zeros), bounds);
         }
 
         if (_nextParameter >= _layout.Parameters.Count || _layout.Parameters[_nextParameter].Name != name)
@@ -105,7 +161,70 @@ public sealed class ModelContext
             throw new InvalidOperationException($"Parameter '{name}' changed shape from {info.Shape} to {shape} between evaluations.");
         }
 
-        return Constrain(info, Ops.Slice(_position, info.UnconstrainedOffset, info.UnconstrainedSize));
+        if ((info.Constraint is DependentBoundsConstraint) != bounds.HasValue)
+        {
+            throw new InvalidOperationException($"Parameter '{name}' was declared with {(bounds.HasValue ? "bounds" : "a constraint")} where its layout has {info.Constraint}: a model must declare the same parameters at every evaluation.");
+        }
+
+        if (_samplePriors)
+        {
+            return Unconstrain(info, bounds, DrawFromPrior(info, bounds, prior));
+        }
+
+        return _unconstrainFrom is not null
+            ? Unconstrain(info, bounds, ReadGiven(info))
+            : Constrain(info, Ops.Slice(_position, info.UnconstrainedOffset, info.UnconstrainedSize), bounds);
+    }
+
+    private double[] ReadGiven(ParameterInfo info)
+    {
+        var rowMajor = new double[info.Size];
+        ParameterInfo.FromOutputOrder(_unconstrainFrom.AsSpan(_parameterCursor, info.Size), info.Shape, rowMajor);
+        _parameterCursor += info.Size;
+        return rowMajor;
+    }
+
+    // prior predictive draws: the parameter's value comes from the prior it was declared with, redrawn (up to 1000 times)
+    // until it lies in the parameter's support or bounds, which may be narrower than the prior's
+    private double[] DrawFromPrior(ParameterInfo info, Bounds? bounds, IDistribution? prior)
+    {
+        if (prior is null)
+        {
+            throw new InvalidOperationException($"Parameter '{info.Name}' was declared without a prior: prior predictive draws need every parameter's prior in its Parameter(...) call.");
+        }
+
+        var values = new double[info.Size];
+        var scratch = new double[info.UnconstrainedSize];
+        for (int attempt = 0; attempt < 1000; attempt++)
+        {
+            prior.Sample(_rng!, values);
+            if (bounds is { } b ? b.TryInverse(values, scratch) : info.Constraint.Contains(values))
+            {
+                return values;
+            }
+        }
+
+        throw new InvalidOperationException($"1000 draws from the prior of '{info.Name}' all fell outside its support ({info.Constraint}).");
+    }
+
+    // CompiledModel.Unconstrain runs the body on given constrained values, so that bounds depending on earlier parameters
+    // take those parameters' values: this parameter's values are read, inverted into the unconstrained vector, and returned.
+    private Var Unconstrain(ParameterInfo info, Bounds? bounds, double[] rowMajor, string paramName = "constrainedParameters")
+    {
+        var u = _unconstrainTo.AsSpan(info.UnconstrainedOffset, info.UnconstrainedSize);
+        bool inside = bounds is { } b ? b.TryInverse(rowMajor, u) : info.Constraint.Contains(rowMajor);
+        if (!inside)
+        {
+            throw new ArgumentException($"The value of '{info.Name}' is outside its support ({info.Constraint}).", paramName);
+        }
+
+        if (bounds is null)
+        {
+            info.Bijector.Inverse(Tape.Constant(rowMajor), out _).Value.CopyTo(u);
+        }
+
+        var value = Tape.Constant(rowMajor);
+        return info.Shape.Rank == 1 ? value : Ops.Reshape(value, info.Shape);
     }
 
     // Kept out of Declare and Derived: a lambda capturing their 'name' parameter would make the compiler
@@ -118,11 +237,101 @@ public sealed class ModelContext
         }
     }
 
-    private Var Constrain(ParameterInfo info, Var unconstrained)
+    private Var Constrain(ParameterInfo info, Var unconstrained, Bounds? bounds)
     {
-        var constrained = info.Bijector.Forward(unconstrained, out var logJ);
+        var constrained = bounds is { } b ? b.Forward(unconstrained, out var logJ) : info.Bijector.Forward(unconstrained, out logJ);
         AddJacobian(logJ);
+        if (_parametersOut is not null)
+        {
+            ParameterInfo.ToOutputOrder(constrained.Value, info.Shape, _parametersOut.AsSpan(_parameterCursor, info.Size));
+            _parameterCursor += info.Size;
+        }
+
         return info.Shape.Rank == 1 ? constrained : Ops.Reshape(constrained, info.Shape);
+    }
+
+    // ------------------------------------------------------------------ data
+
+    /// <summary>
+    /// Named observed data on this evaluation's tape, without a copy: <c>var y = m.Data("y", values)</c> in the body
+    /// stands for <c>m.Tape.Constant(Tensor.FromVector(values))</c> without its cost at every evaluation. The data is
+    /// checked once (every value finite, or an exception naming it) and recorded with the model
+    /// (<see cref="CompiledModel.Data"/>: observed data for the writers and predictive checks).
+    /// </summary>
+    /// <exception cref="ArgumentException">A value is NaN or infinite, or the name is a parameter's.</exception>
+    public Var Data(string name, double[] values) => Tape.Constant(DataTensor(name, values, static v => new Tensor(v, Shape.Vector(v.Length))));
+
+    /// <summary>A named data matrix (copied once to row-major; see <see cref="Data(string, double[])"/>).</summary>
+    public Var Data(string name, double[,] values) => Tape.Constant(DataTensor(name, values, Tensor.FromMatrix));
+
+    /// <summary>Named integer data (counts, group indices) as float64 values (see <see cref="Data(string, double[])"/>).</summary>
+    public Var Data(string name, int[] values) => Tape.Constant(DataTensor(name, values, static v => Tensor.FromVector(Array.ConvertAll(v, i => (double)i))));
+
+    /// <summary>A named data tensor, not copied (see <see cref="Data(string, double[])"/>).</summary>
+    public Var Data(string name, Tensor values) => Tape.Constant(DataTensor(name, values, static t => t));
+
+    /// <summary>A named data scalar.</summary>
+    public Var Data(string name, double value)
+    {
+        // compared by value, so that no box is allocated per evaluation
+        if (_data.TryGetValue(name ?? string.Empty, out var entry) && entry.Source is null && entry.Tensor.Data[0].Equals(value))
+        {
+            return Tape.Constant(entry.Tensor);
+        }
+
+        return Tape.Constant(Register(name!, null, Tensor.FromScalar(value)));
+    }
+
+    private Tensor DataTensor<T>(string name, T values, Func<T, Tensor> wrap)
+        where T : class
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        ArgumentNullException.ThrowIfNull(values);
+        return _data.TryGetValue(name, out var entry) && ReferenceEquals(entry.Source, values) ? entry.Tensor : Register(name, values, wrap(values));
+    }
+
+    private Tensor Register(string name, object? source, Tensor tensor)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        DataCheck.Finite(tensor.Data, name, name);
+
+        if (_layout is null && (_discovered.Any(p => p.Name == name) || _discoveredDerived.Any(d => d.Name == name)))
+        {
+            throw new ArgumentException($"The data name '{name}' is also a parameter or derived quantity.", nameof(name));
+        }
+
+        _data[name] = new DataEntry(source, tensor);
+        return tensor;
+    }
+
+    /// <summary>The data the body named, by name (as last seen).</summary>
+    internal IReadOnlyDictionary<string, Tensor> NamedData => _data.ToDictionary(e => e.Key, e => e.Value.Tensor, StringComparer.Ordinal);
+
+    private readonly record struct DataEntry(object? Source, Tensor Tensor);
+
+    // ------------------------------------------------------------------ predictive draws
+
+    /// <summary>
+    /// The random-number generator for predictive draws (Stan's generated quantities with _rng functions): not null only
+    /// when <see cref="Diagnostics.Predictive"/> runs the body, so a body draws and records replicated data in
+    /// <c>if (m.Rng is { } rng) { …; m.Predicted("y_rep", values); }</c> at no cost to log-density evaluations.
+    /// </summary>
+    public Randomness.Rng? Rng => _rng;
+
+    /// <summary>Records a predictive draw (used only while <see cref="Rng"/> is not null); the same names and lengths at every draw.</summary>
+    public void Predicted(string name, ReadOnlySpan<double> values)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        _predicted?.Add((name, values.ToArray()));
+    }
+
+    /// <summary>Runs the body for one predictive draw: on given constrained parameter values, or (<paramref name="samplePriors"/>) on draws from the priors.</summary>
+    internal void BeginPredictive(Randomness.Rng rng, List<(string, double[])> predicted, double[]? constrained, double[] unconstrainTo, bool samplePriors)
+    {
+        Begin(Tape.Constant(unconstrainTo), unconstrainFrom: constrained ?? [], unconstrainTo: unconstrainTo);
+        _rng = rng;
+        _predicted = predicted;
+        _samplePriors = samplePriors;
     }
 
     // ------------------------------------------------------------------ density terms
@@ -148,10 +357,12 @@ public sealed class ModelContext
     }
 
     /// <summary>Observes <paramref name="data"/> under <paramref name="distribution"/> (fixed parameters).</summary>
+    /// <exception cref="ArgumentException">A value of <paramref name="data"/> is NaN or infinite.</exception>
     public void Observe(IDistribution distribution, Tensor data)
     {
         ArgumentNullException.ThrowIfNull(distribution);
         ArgumentNullException.ThrowIfNull(data);
+        DataCheck.Finite(data.Data, nameof(data), nameof(data));
         Observe(distribution.LogProb(Tape.Constant(data)));
     }
 
@@ -212,12 +423,19 @@ public sealed class ModelContext
 
     internal void Attach(ParameterLayout layout) => _layout = layout;
 
-    /// <summary>Starts an evaluation at <paramref name="position"/>; the caller resets the tape first.</summary>
-    internal void Begin(Var position, List<double>? pointwise = null, double[]? derivedOut = null)
+    /// <summary>
+    /// Starts an evaluation at <paramref name="position"/>; the caller resets the tape first. With <paramref name="parametersOut"/>
+    /// the constrained parameter values are written there (output order); with <paramref name="unconstrainFrom"/> the body runs
+    /// on those constrained values instead and writes their unconstrained vector to <paramref name="unconstrainTo"/>.
+    /// </summary>
+    internal void Begin(Var position, List<double>? pointwise = null, double[]? derivedOut = null, double[]? parametersOut = null, double[]? unconstrainFrom = null, double[]? unconstrainTo = null)
     {
         _position = position;
         _pointwise = pointwise;
         _derivedOut = derivedOut;
+        _parametersOut = parametersOut;
+        _unconstrainFrom = unconstrainFrom;
+        _unconstrainTo = unconstrainTo;
         BeginCore();
     }
 
@@ -226,6 +444,7 @@ public sealed class ModelContext
         _nextParameter = 0;
         _nextDerived = 0;
         _derivedCursor = 0;
+        _parameterCursor = 0;
         _hasPrior = _hasLikelihood = _hasJacobian = false;
     }
 
@@ -239,6 +458,12 @@ public sealed class ModelContext
 
         _pointwise = null;
         _derivedOut = null;
+        _parametersOut = null;
+        _unconstrainFrom = null;
+        _unconstrainTo = null;
+        _rng = null;
+        _predicted = null;
+        _samplePriors = false;
     }
 
     internal Var LogPriorTerm => _hasPrior ? _logPrior : Tape.Constant(0.0);

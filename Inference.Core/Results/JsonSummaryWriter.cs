@@ -16,7 +16,15 @@ public static class JsonSummaryWriter
         w.WriteString("sampler", trace.Sampler);
         w.WriteNumber("seed", trace.Seed);
         w.WriteNumber("chains", trace.Chains.Count);
-        w.WriteNumber("draws_per_chain", trace.DrawsPerChain);
+        w.WriteStartArray("draws_per_chain");
+        foreach (int count in summary.DrawsPerChain)
+        {
+            w.WriteNumberValue(count);
+        }
+
+        w.WriteEndArray();
+        w.WriteNumber("draws_summarized_per_chain", summary.CommonDraws);
+        w.WriteBoolean("independent_draws", summary.AreIndependent);
         w.WriteBoolean("completed", trace.Completed);
         w.WriteNumber("divergences", trace.Divergences);
         w.WriteNumber("sampling_gradients", trace.SamplingGradients);
@@ -46,6 +54,14 @@ public static class JsonSummaryWriter
 
         w.WriteEndArray();
         w.WriteEndObject();
+    }
+
+    /// <summary>Writes the summary to the file <paramref name="path"/>, whole or not at all.</summary>
+    public static void WriteFile(PosteriorSummary summary, PosteriorDraws trace, string path)
+    {
+        ArgumentNullException.ThrowIfNull(summary);
+        ArgumentNullException.ThrowIfNull(trace);
+        AtomicFile.Write(path, stream => Write(summary, trace, stream));
     }
 
     private static void Number(Utf8JsonWriter w, string name, double value)

@@ -92,23 +92,36 @@ public sealed class ChainDraws
 
 /// <summary>
 /// Draws of several chains with named columns (constrained parameters, then derived quantities) and Stan's
-/// sampler statistics; the input of the diagnostics, the summary and the writers.
+/// sampler statistics; the input of the diagnostics, the summary and the writers. Chains may hold different numbers
+/// of draws (a cancelled run): the diagnostics then use the first <see cref="CommonDraws"/> draws of every chain that
+/// has any (see <see cref="DiagnosedChains"/>), and every draw stays in <see cref="Chains"/> and in the writers' output.
 /// </summary>
 public sealed class PosteriorDraws
 {
-    /// <summary>Creates a trace.</summary>
+    private readonly Dictionary<string, int> _index;
+
+    /// <summary>Creates a set of draws.</summary>
     public PosteriorDraws(IReadOnlyList<string> names, IReadOnlyList<ChainDraws> chains, bool completed, string sampler, ulong seed)
     {
         ArgumentNullException.ThrowIfNull(names);
         ArgumentNullException.ThrowIfNull(chains);
         if (chains.Count == 0)
         {
-            throw new ArgumentException("A trace needs at least one chain.", nameof(chains));
+            throw new ArgumentException("At least one chain is needed.", nameof(chains));
         }
 
-        if (chains.Any(c => c.Columns != names.Count))
+        if (chains.Any(c => c is null || c.Columns != names.Count))
         {
             throw new ArgumentException("Every chain must have one column per name.", nameof(chains));
+        }
+
+        _index = new Dictionary<string, int>(names.Count, StringComparer.Ordinal);
+        for (int i = 0; i < names.Count; i++)
+        {
+            if (!_index.TryAdd(names[i], i))
+            {
+                throw new ArgumentException($"The column name '{names[i]}' appears twice.", nameof(names));
+            }
         }
 
         Names = names;
@@ -116,15 +129,17 @@ public sealed class PosteriorDraws
         Completed = completed;
         Sampler = sampler;
         Seed = seed;
+        DiagnosedChains = Enumerable.Range(0, chains.Count).Where(c => chains[c].Draws > 0).ToArray();
+        CommonDraws = DiagnosedChains.Count == 0 ? 0 : DiagnosedChains.Min(c => chains[c].Draws);
     }
 
     /// <summary>Column names.</summary>
     public IReadOnlyList<string> Names { get; }
 
-    /// <summary>The chains.</summary>
+    /// <summary>The chains, each with every draw it made.</summary>
     public IReadOnlyList<ChainDraws> Chains { get; }
 
-    /// <summary>False when the run was cancelled: the chains hold the draws made before it stopped.</summary>
+    /// <summary>True when every chain made all its planned iterations; false after a cancellation.</summary>
     public bool Completed { get; }
 
     /// <summary>The sampler's registry name.</summary>
@@ -136,166 +151,180 @@ public sealed class PosteriorDraws
     /// <summary>How the run was configured, when the sampler recorded it.</summary>
     public RunInfo? Info { get; init; }
 
-    /// <summary>Draws per chain used by the diagnostics (the shortest chain's count).</summary>
-    public int DrawsPerChain => Chains.Min(c => c.Draws);
+    /// <summary>
+    /// True when the draws are independent (drawn from a fitted variational distribution, not by a Markov chain):
+    /// the summary then reports MCSEs for independent draws and no R-hat or ESS.
+    /// </summary>
+    public bool AreIndependent { get; init; }
+
+    /// <summary>0-based indices of the chains with at least one draw: the chains the diagnostics use.</summary>
+    public IReadOnlyList<int> DiagnosedChains { get; }
+
+    /// <summary>
+    /// Draws per chain used by the diagnostics: the shortest of the chains with any draws (all chains have the same
+    /// number unless the run was cancelled); 0 when no chain drew anything.
+    /// </summary>
+    public int CommonDraws { get; }
+
+    /// <summary>Every draw made, over all chains.</summary>
+    public int TotalDraws => Chains.Sum(c => c.Draws);
 
     /// <summary>Index of column <paramref name="name"/>.</summary>
+    /// <exception cref="KeyNotFoundException">No column has that name.</exception>
     public int IndexOf(string name)
     {
-        for (int i = 0; i < Names.Count; i++)
-        {
-            if (Names[i] == name)
-            {
-                return i;
-            }
-        }
-
-        throw new KeyNotFoundException($"The trace has no column '{name}'.");
+        ArgumentNullException.ThrowIfNull(name);
+        return _index.TryGetValue(name, out int i) ? i : throw VariableNames.NotFound(name, Names);
     }
 
-    /// <summary>A column as chains × draws (every chain cut to <see cref="DrawsPerChain"/>).</summary>
+    /// <summary>
+    /// The draws of a variable by name: a column (<c>"mu"</c>, <c>"theta[2]"</c>) or every element of a vector or
+    /// matrix (<c>"theta"</c> for <c>theta[1]</c> … <c>theta[8]</c>), each element with all its draws.
+    /// </summary>
+    /// <exception cref="KeyNotFoundException">No column or indexed variable has that name.</exception>
+    public VariableDraws this[string name]
+    {
+        get
+        {
+            ArgumentNullException.ThrowIfNull(name);
+            if (_index.TryGetValue(name, out int column))
+            {
+                return new VariableDraws(this, name, [column]);
+            }
+
+            string prefix = name + "[";
+            int[] elements = Enumerable.Range(0, Names.Count).Where(j => Names[j].StartsWith(prefix, StringComparison.Ordinal)).ToArray();
+            return elements.Length > 0 ? new VariableDraws(this, name, elements) : throw VariableNames.NotFound(name, Names);
+        }
+    }
+
+    /// <summary>
+    /// A column as chains × draws for the diagnostics: the first <see cref="CommonDraws"/> draws of each chain in
+    /// <see cref="DiagnosedChains"/>.
+    /// </summary>
     public double[][] Column(int column)
     {
-        int n = DrawsPerChain;
-        var result = new double[Chains.Count][];
-        for (int c = 0; c < Chains.Count; c++)
+        ArgumentOutOfRangeException.ThrowIfNegative(column);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(column, Names.Count);
+        int n = CommonDraws;
+        var result = new double[DiagnosedChains.Count][];
+        for (int k = 0; k < result.Length; k++)
         {
-            result[c] = new double[n];
+            var chain = Chains[DiagnosedChains[k]];
+            result[k] = new double[n];
             for (int i = 0; i < n; i++)
             {
-                result[c][i] = Chains[c][i, column];
+                result[k][i] = chain[i, column];
             }
         }
 
         return result;
     }
 
-    /// <summary>A column by name as chains × draws.</summary>
+    /// <summary>A column by name as chains × draws (see <see cref="Column(int)"/>).</summary>
     public double[][] Column(string name) => Column(IndexOf(name));
 
-    /// <summary>Number of divergent transitions after warmup, over all chains.</summary>
-    public int Divergences => Chains.Sum(c => c.Stats.Take(c.Draws).Count(s => s.Divergent));
+    /// <summary>Divergent transitions among the diagnosed draws (every draw after warmup when the run completed).</summary>
+    public int Divergences => DiagnosedStats().Count(s => s.Divergent);
 
-    /// <summary>Number of transitions that hit <paramref name="maxTreeDepth"/>.</summary>
-    public int TreeDepthHits(int maxTreeDepth) => Chains.Sum(c => c.Stats.Take(c.Draws).Count(s => s.TreeDepth >= maxTreeDepth));
+    /// <summary>Diagnosed transitions that hit <paramref name="maxTreeDepth"/>.</summary>
+    public int TreeDepthHits(int maxTreeDepth) => DiagnosedStats().Count(s => s.TreeDepth >= maxTreeDepth);
 
-    /// <summary>E-BFMI of each chain's energies.</summary>
-    public double[] EnergyBfmi() => Chains.Select(c => Summaries.EnergyBfmi(c.Stats.Take(c.Draws).Select(s => s.Energy).ToArray())).ToArray();
+    /// <summary>E-BFMI of each diagnosed chain's energies.</summary>
+    public double[] EnergyBfmi() => DiagnosedChains.Select(c => Summaries.EnergyBfmi(Chains[c].Stats.Take(CommonDraws).Select(s => s.Energy).ToArray())).ToArray();
 
-    /// <summary>Total gradient evaluations after warmup.</summary>
-    public long SamplingGradients => Chains.Sum(c => c.SamplingGradients);
+    /// <summary>
+    /// Gradient evaluations after warmup that produced the diagnosed draws, so that ESS / <c>SamplingGradients</c>
+    /// is the efficiency of the draws the ESS was computed from. A chain cut to <see cref="CommonDraws"/> counts its
+    /// gradients in proportion.
+    /// </summary>
+    public long SamplingGradients => DiagnosedChains.Sum(c => Chains[c].Draws == CommonDraws
+        ? Chains[c].SamplingGradients
+        : (long)Math.Round((double)Chains[c].SamplingGradients * CommonDraws / Chains[c].Draws));
 
-    /// <summary>The summary table (mean, sd, MCSE, quantiles, R-hat, bulk and tail ESS) with warnings.</summary>
-    public PosteriorSummary Summary(int maxTreeDepth = 10) => PosteriorSummary.Compute(this, maxTreeDepth);
-}
+    /// <summary>
+    /// The summary table (mean, sd, MCSE, quantiles, R-hat, bulk and tail ESS; for independent draws mean, sd, MCSE
+    /// and quantiles) with warnings in words. Tree-depth saturation is judged against the run's own maximum depth.
+    /// </summary>
+    public PosteriorSummary Summary() => PosteriorSummary.Compute(this, Info?.MaxTreeDepth ?? 0);
 
-/// <summary>One row of a <see cref="PosteriorSummary"/>.</summary>
-public readonly record struct SummaryRow(string Variable, double Mean, double Sd, double Mcse, double Q5, double Q50, double Q95, double Rhat, double EssBulk, double EssTail);
-
-/// <summary>A summary table like Stan's and posterior's, with warnings.</summary>
-public sealed class PosteriorSummary
-{
-    private PosteriorSummary(IReadOnlyList<SummaryRow> rows, IReadOnlyList<string> warnings)
+    /// <summary>The summary, judging tree-depth saturation against <paramref name="maxTreeDepth"/> (0: not at all).</summary>
+    public PosteriorSummary Summary(int maxTreeDepth)
     {
-        Rows = rows;
-        Warnings = warnings;
+        ArgumentOutOfRangeException.ThrowIfNegative(maxTreeDepth);
+        return PosteriorSummary.Compute(this, maxTreeDepth);
     }
 
-    /// <summary>One row per column of the trace.</summary>
-    public IReadOnlyList<SummaryRow> Rows { get; }
+    private IEnumerable<DrawStats> DiagnosedStats() => DiagnosedChains.SelectMany(c => Chains[c].Stats.Take(CommonDraws));
+}
 
-    /// <summary>R-hat above 1.01, ESS below 400, divergences, tree-depth saturation, E-BFMI below 0.3, cancellation.</summary>
-    public IReadOnlyList<string> Warnings { get; }
+/// <summary>
+/// The draws of one variable (a scalar column, or every element of a vector or matrix) from a
+/// <see cref="PosteriorDraws"/>: all draws of every chain, pooled.
+/// </summary>
+public sealed class VariableDraws
+{
+    private readonly PosteriorDraws _draws;
+    private readonly int[] _columns;
 
-    /// <summary>The row of <paramref name="variable"/>.</summary>
-    public SummaryRow this[string variable] => Rows.First(r => r.Variable == variable);
-
-    internal static PosteriorSummary Compute(PosteriorDraws trace, int maxTreeDepth)
+    internal VariableDraws(PosteriorDraws draws, string name, int[] columns)
     {
-        var rows = new List<SummaryRow>();
-        var warnings = new List<string>();
-        for (int j = 0; j < trace.Names.Count; j++)
+        _draws = draws;
+        _columns = columns;
+        Name = name;
+    }
+
+    /// <summary>The name asked for.</summary>
+    public string Name { get; }
+
+    /// <summary>The column names (one for a scalar, one per element otherwise).</summary>
+    public IReadOnlyList<string> Elements => _columns.Select(j => _draws.Names[j]).ToArray();
+
+    /// <summary>Number of elements.</summary>
+    public int Length => _columns.Length;
+
+    /// <summary>Every draw of a scalar variable, chain after chain.</summary>
+    public double[] Values => Element(0, requireScalar: true);
+
+    /// <summary>Every draw of element <paramref name="element"/> (0-based), chain after chain.</summary>
+    public double[] Element(int element)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(element);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(element, _columns.Length);
+        return Element(element, requireScalar: false);
+    }
+
+    /// <summary>The posterior mean of a scalar variable.</summary>
+    public double Mean => Values.Average();
+
+    /// <summary>The posterior mean of each element.</summary>
+    public double[] Means => Enumerable.Range(0, Length).Select(e => Element(e, false).Average()).ToArray();
+
+    /// <summary>The posterior standard deviation of a scalar variable.</summary>
+    public double StandardDeviation => Math.Sqrt(DrawMatrix.Variance(Values));
+
+    /// <summary>The quantile of a scalar variable at <paramref name="probability"/> (R's type 7, as posterior).</summary>
+    public double Quantile(double probability) => Summaries.Quantile(Values, probability);
+
+    private double[] Element(int element, bool requireScalar)
+    {
+        if (requireScalar && _columns.Length != 1)
         {
-            var x = trace.Column(j);
-            rows.Add(new SummaryRow(
-                trace.Names[j],
-                Summaries.Mean(x),
-                Summaries.StandardDeviation(x),
-                Summaries.McseMean(x),
-                Summaries.Quantile(x, 0.05),
-                Summaries.Quantile(x, 0.5),
-                Summaries.Quantile(x, 0.95),
-                Convergence.Rhat(x),
-                Convergence.EssBulk(x),
-                Convergence.EssTail(x)));
+            throw new InvalidOperationException(
+                $"'{Name}' has {_columns.Length} elements: use Element(i), Means, or a single element such as draws[\"{_draws.Names[_columns[0]]}\"].");
         }
 
-        var highRhat = rows.Where(r => r.Rhat > 1.01).Select(r => r.Variable).ToArray();
-        if (highRhat.Length > 0)
+        int column = _columns[element];
+        var values = new double[_draws.TotalDraws];
+        int k = 0;
+        foreach (var chain in _draws.Chains)
         {
-            warnings.Add($"R-hat above 1.01 for {highRhat.Length} variable(s): {Shorten(highRhat)}. The chains have not mixed; do not use these draws.");
-        }
-
-        var lowEss = rows.Where(r => r.EssBulk < 400 || r.EssTail < 400).Select(r => r.Variable).ToArray();
-        if (lowEss.Length > 0)
-        {
-            warnings.Add($"Bulk or tail ESS below 400 for {lowEss.Length} variable(s): {Shorten(lowEss)}. Run longer chains for reliable estimates.");
-        }
-
-        int divergences = trace.Divergences;
-        if (divergences > 0)
-        {
-            int total = trace.Chains.Sum(c => c.Draws);
-            warnings.Add(string.Create(CultureInfo.InvariantCulture, $"{divergences} of {total} transitions after warmup diverged: the posterior has regions the sampler cannot explore; reparameterize or raise the target acceptance."));
-        }
-
-        int hits = trace.TreeDepthHits(maxTreeDepth);
-        if (hits > 0)
-        {
-            warnings.Add(string.Create(CultureInfo.InvariantCulture, $"{hits} transitions hit the maximum tree depth {maxTreeDepth}: efficiency is limited."));
-        }
-
-        var bfmi = trace.EnergyBfmi();
-        for (int c = 0; c < bfmi.Length; c++)
-        {
-            if (bfmi[c] < 0.3)
+            for (int i = 0; i < chain.Draws; i++)
             {
-                warnings.Add(string.Create(CultureInfo.InvariantCulture, $"Chain {c + 1}: E-BFMI {bfmi[c]:F2} below 0.3: momentum resampling explores the energy poorly."));
+                values[k++] = chain[i, column];
             }
         }
 
-        if (!trace.Completed)
-        {
-            warnings.Add("The run was cancelled: these are the draws made before it stopped.");
-        }
-
-        return new PosteriorSummary(rows, warnings);
+        return values;
     }
-
-    private static string Shorten(string[] names) => names.Length <= 6 ? string.Join(", ", names) : string.Join(", ", names.Take(6)) + ", …";
-
-    /// <summary>The table as text, one row per variable, then the warnings.</summary>
-    public override string ToString()
-    {
-        var sb = new StringBuilder();
-        int width = Math.Max(8, Rows.Count == 0 ? 8 : Rows.Max(r => r.Variable.Length));
-        sb.Append("variable".PadRight(width)).AppendLine("      mean        sd      mcse        q5       q50       q95    rhat  ess_bulk  ess_tail");
-        foreach (var r in Rows)
-        {
-            sb.Append(r.Variable.PadRight(width))
-              .Append(string.Create(CultureInfo.InvariantCulture, $" {F(r.Mean)} {F(r.Sd)} {F(r.Mcse)} {F(r.Q5)} {F(r.Q50)} {F(r.Q95)} {r.Rhat,7:F3} {r.EssBulk,9:F0} {r.EssTail,9:F0}"))
-              .AppendLine();
-        }
-
-        foreach (var w in Warnings)
-        {
-            sb.Append("Warning: ").AppendLine(w);
-        }
-
-        return sb.ToString();
-    }
-
-    private static string F(double v) => (Math.Abs(v) >= 1e5 || (Math.Abs(v) < 1e-3 && v != 0)
-        ? v.ToString("0.00E+0", CultureInfo.InvariantCulture)
-        : v.ToString("F3", CultureInfo.InvariantCulture)).PadLeft(9);
 }

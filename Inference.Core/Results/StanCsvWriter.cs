@@ -104,7 +104,10 @@ public static class StanCsvWriter
         writer.Write(sb.ToString());
     }
 
-    /// <summary>Writes every chain to <c>&lt;directory&gt;/&lt;prefix&gt;_&lt;chain&gt;.csv</c>; returns the paths.</summary>
+    /// <summary>
+    /// Writes every chain to <c>&lt;directory&gt;/&lt;prefix&gt;_&lt;chain&gt;.csv</c> (a chain of a cancelled run with no draws
+    /// gets the header and its adaptation only); returns the paths. Each file is written whole or not at all.
+    /// </summary>
     public static IReadOnlyList<string> WriteAll(PosteriorDraws trace, string directory, string prefix = "output")
     {
         ArgumentNullException.ThrowIfNull(trace);
@@ -114,8 +117,8 @@ public static class StanCsvWriter
         for (int c = 0; c < trace.Chains.Count; c++)
         {
             string path = Path.Combine(directory, string.Create(Inv, $"{prefix}_{c + 1}.csv"));
-            using var writer = new StreamWriter(path, false, new UTF8Encoding(false));
-            Write(trace, c, writer);
+            int chain = c;
+            AtomicFile.WriteText(path, writer => Write(trace, chain, writer));
             paths.Add(path);
         }
 

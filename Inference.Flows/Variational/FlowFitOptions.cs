@@ -18,7 +18,7 @@ public abstract record FlowFitOptions
     /// <summary>Learning-rate schedule (multiplier per step); default constant.</summary>
     public Func<int, double>? Schedule { get; init; }
 
-    /// <summary>Global gradient-norm clip.</summary>
+    /// <summary>Global gradient-norm clip (positive; <see cref="double.PositiveInfinity"/> for none).</summary>
     public double GradientClip { get; init; } = 1e4;
 
     /// <summary>Seed of every random choice of the fit.</summary>
@@ -30,9 +30,15 @@ public abstract record FlowFitOptions
 #pragma warning disable CA2208 // the exceptions name the offending setting
         ArgumentOutOfRangeException.ThrowIfNegative(Iterations, nameof(Iterations));
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(BatchSize, nameof(BatchSize));
-        if (!(LearningRate > 0))
+        if (!(LearningRate > 0) || double.IsPositiveInfinity(LearningRate))
         {
-            throw new ArgumentOutOfRangeException(nameof(LearningRate), LearningRate, "Must be positive.");
+            throw new ArgumentOutOfRangeException(nameof(LearningRate), LearningRate, "Must be positive and finite.");
+        }
+
+        // a negative clip would flip the gradient (the fit would climb the loss) and zero would freeze it
+        if (!(GradientClip > 0))
+        {
+            throw new ArgumentOutOfRangeException(nameof(GradientClip), GradientClip, "Must be positive (double.PositiveInfinity: no clipping).");
         }
 #pragma warning restore CA2208
     }

@@ -40,6 +40,9 @@ internal sealed class ReverseKlStep : IDisposable
         }
     }
 
+    /// <summary>Draws of the last run whose target log-density was not finite, over both halves.</summary>
+    public int Dropped { get; private set; }
+
     /// <summary>
     /// Runs forward and backward for the base draws <paramref name="noise"/> [batch, D] with the target scaled by
     /// <paramref name="beta"/>; returns the unannealed objective. When it is finite the flow's parameter gradients
@@ -70,9 +73,11 @@ internal sealed class ReverseKlStep : IDisposable
         }
 
         double value = 0;
+        Dropped = 0;
         foreach (var half in _halves)
         {
             value += half.Value;
+            Dropped += half.Dropped;
         }
 
         if (double.IsFinite(value))
@@ -137,6 +142,7 @@ internal sealed class ReverseKlStep : IDisposable
     {
         private readonly FlowDistribution _flow;
         private readonly CustomOp _target;
+        private readonly TargetRows _rows;
         private readonly StickingTheLanding? _stl;
         private readonly int _d;
         private readonly int _k;
@@ -149,7 +155,8 @@ internal sealed class ReverseKlStep : IDisposable
             _d = d;
             _k = k;
             _share = share;
-            _target = VariationalFit.BatchTargetOp(target.CreateEvaluator(), rows, d);
+            _rows = new TargetRows(rows);
+            _target = VariationalFit.BatchTargetOp(target.CreateEvaluator(), rows, d, _rows);
             _stl = stl ? new StickingTheLanding(flow, rows) : null;
         }
 
@@ -161,17 +168,27 @@ internal sealed class ReverseKlStep : IDisposable
 
         public double Value { get; private set; }
 
+        /// <summary>Rows of the last run whose target log-density was not finite (left out of the objective).</summary>
+        public int Dropped => _rows.Dropped;
+
         public void Run(double beta)
         {
             Tape.Reset();
             var (x, logQ) = _flow.PushForward(Tape.Constant(Noise, Shape.Matrix(Rows, _d)));
             var logP = Ops.Custom(_target, Shape.Vector(Rows), x);
+            if (_rows.Dropped > Rows / 2)
+            {
+                // the target fails on most of the batch: the step is skipped rather than driven by a few rows
+                Value = double.NaN;
+                return;
+            }
+
             var annealed = beta < 1 ? logP * beta : logP;
-            var objective = VariationalFit.Objective(annealed - logQ, Rows, _k);
-            Value = _share * (beta < 1 ? VariationalFit.Objective(logP - logQ, Rows, _k).Item : objective.Item);
+            var objective = VariationalFit.Objective(annealed - logQ, Rows, _k, _rows);
+            Value = _share * (beta < 1 ? VariationalFit.Objective(logP - logQ, Rows, _k, _rows).Item : objective.Item);
             if (double.IsFinite(Value))
             {
-                Tape.Backward(-_share * (_stl is null ? objective : _stl.Surrogate(x, annealed)));
+                Tape.Backward(-_share * (_stl is null ? objective : _stl.Surrogate(x, annealed, _rows)));
             }
         }
     }

@@ -8,150 +8,6 @@ using Inference.Results;
 
 namespace Inference.Flows.Variational;
 
-/// <summary>Settings of a reverse-KL fit.</summary>
-public sealed record VariationalOptions : FlowFitOptions
-{
-    /// <summary>Draws for the final ELBO and the PSIS diagnostic.</summary>
-    public int EvaluationDraws { get; init; } = 4000;
-
-    /// <summary>
-    /// Use the sticking-the-landing gradient (Roeder, Wu and Duvenaud 2017): the score term ∇_φ log q_φ(x) at fixed x
-    /// is dropped, so the gradient's variance vanishes as q approaches p. It can be noisier than the standard
-    /// estimator while q is still poor. Needs a flow with an analytic inverse.
-    /// </summary>
-    public bool StickingTheLanding { get; init; }
-
-    /// <summary>
-    /// K for the importance-weighted ELBO (Burda, Grosse and Salakhutdinov 2016): the batch is split into groups of
-    /// K draws and the objective is the mean over groups of log((1/K)·Σ p̃/q), a tighter bound that rewards a q
-    /// wider than the mode-seeking reverse KL gives. 1 is the standard ELBO; BatchSize must be a multiple of K.
-    /// </summary>
-    public int ImportanceSamples { get; init; } = 1;
-
-    /// <summary>
-    /// Independent fits from fresh initializations (<see cref="VariationalFit.Run(Func{Rng, FlowDistribution}, ILogDensity, VariationalOptions?, IProgress{FitProgress}?, CancellationToken)"/>);
-    /// the one with the highest final ELBO is kept. Guards against a poor local optimum.
-    /// </summary>
-    public int Restarts { get; init; } = 1;
-
-    /// <summary>Anneal the target over the first steps: ℓ → β·ℓ with β rising linearly to 1 (0: no annealing).</summary>
-    public int AnnealingSteps { get; init; }
-
-    /// <summary>
-    /// Stop when the ELBO averaged over the last <see cref="SmoothingWindow"/> steps has not improved by more than
-    /// <see cref="EarlyStoppingTolerance"/> for this many steps (0: never stop early). Annealing steps never count.
-    /// </summary>
-    public int EarlyStoppingPatience { get; init; }
-
-    /// <summary>Steps averaged in the smoothed ELBO used for early stopping.</summary>
-    public int SmoothingWindow { get; init; } = 100;
-
-    /// <summary>Smallest gain of the smoothed ELBO that counts as an improvement.</summary>
-    public double EarlyStoppingTolerance { get; init; } = 1e-3;
-
-    /// <summary>
-    /// Split each batch into two fixed halves computed on two threads (the halves are the same on one thread, so
-    /// the results do not depend on this setting).
-    /// </summary>
-    public bool Parallel { get; init; } = true;
-
-    /// <inheritdoc/>
-    public override void Validate()
-    {
-        base.Validate();
-#pragma warning disable CA2208 // the exceptions name the offending setting
-        ArgumentOutOfRangeException.ThrowIfLessThan(EvaluationDraws, 10, nameof(EvaluationDraws));
-        ArgumentOutOfRangeException.ThrowIfNegative(AnnealingSteps, nameof(AnnealingSteps));
-        ArgumentOutOfRangeException.ThrowIfNegative(EarlyStoppingPatience, nameof(EarlyStoppingPatience));
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(SmoothingWindow, nameof(SmoothingWindow));
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(ImportanceSamples, nameof(ImportanceSamples));
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(Restarts, nameof(Restarts));
-        if (BatchSize % ImportanceSamples != 0)
-        {
-            throw new ArgumentException($"BatchSize ({BatchSize}) must be a multiple of ImportanceSamples ({ImportanceSamples}).", nameof(ImportanceSamples));
-        }
-
-        if (StickingTheLanding && ImportanceSamples > 1)
-        {
-            throw new ArgumentException("Sticking the landing is biased for the importance-weighted ELBO; use one or the other.", nameof(StickingTheLanding));
-        }
-#pragma warning restore CA2208
-    }
-}
-
-/// <summary>A progress report of a fit.</summary>
-/// <param name="Iteration">Steps done.</param>
-/// <param name="Iterations">Steps planned.</param>
-/// <param name="Elbo">The ELBO estimate of the last step.</param>
-public readonly record struct FitProgress(int Iteration, int Iterations, double Elbo);
-
-/// <summary>The outcome of a variational fit, with an honest quality check.</summary>
-public sealed class FitResult
-{
-    internal FitResult(FlowDistribution flow, double[] elboHistory, double elbo, double elboStandardError, PsisResult psis, IReadOnlyList<string> names, double[] means, double[] sds, double[] psisMeans, double[] psisSds, int skipped, bool completed, TimeSpan elapsed)
-    {
-        Flow = flow;
-        RestartElbos = [elbo];
-        ElboHistory = elboHistory;
-        Elbo = elbo;
-        ElboStandardError = elboStandardError;
-        Psis = psis;
-        Names = names;
-        Means = means;
-        StandardDeviations = sds;
-        PsisMeans = psisMeans;
-        PsisStandardDeviations = psisSds;
-        SkippedSteps = skipped;
-        Completed = completed;
-        Elapsed = elapsed;
-    }
-
-    /// <summary>The fitted flow (with restarts: the best one).</summary>
-    public FlowDistribution Flow { get; }
-
-    /// <summary>The final ELBO of every restart, in order (one entry without restarts).</summary>
-    public IReadOnlyList<double> RestartElbos { get; internal set; }
-
-    /// <summary>The batch objective at each step (the ELBO, or the importance-weighted ELBO when K &gt; 1).</summary>
-    public IReadOnlyList<double> ElboHistory { get; }
-
-    /// <summary>The final ELBO, E_q[log p̃(x) − log q(x)], over the evaluation draws.</summary>
-    public double Elbo { get; }
-
-    /// <summary>Its Monte Carlo standard error.</summary>
-    public double ElboStandardError { get; }
-
-    /// <summary>PSIS of log p̃ − log q over the evaluation draws: <c>Psis.ParetoK</c> below 0.5 good, above 0.7 unreliable.</summary>
-    public PsisResult Psis { get; }
-
-    /// <summary>PSIS k̂.</summary>
-    public double ParetoK => Psis.ParetoK;
-
-    /// <summary>Names of the summarized values (constrained parameters and derived quantities for a model).</summary>
-    public IReadOnlyList<string> Names { get; }
-
-    /// <summary>Means under q.</summary>
-    public IReadOnlyList<double> Means { get; }
-
-    /// <summary>Standard deviations under q.</summary>
-    public IReadOnlyList<double> StandardDeviations { get; }
-
-    /// <summary>PSIS-corrected posterior means (meaningful while k̂ &lt; 0.7).</summary>
-    public IReadOnlyList<double> PsisMeans { get; }
-
-    /// <summary>PSIS-corrected posterior standard deviations.</summary>
-    public IReadOnlyList<double> PsisStandardDeviations { get; }
-
-    /// <summary>Steps skipped because the batch log-density was not finite.</summary>
-    public int SkippedSteps { get; }
-
-    /// <summary>False when cancelled.</summary>
-    public bool Completed { get; }
-
-    /// <summary>Wall time.</summary>
-    public TimeSpan Elapsed { get; }
-}
-
 /// <summary>
 /// Variational inference by reverse KL: maximizes the ELBO E_z[log p̃(T(z)) + log|det ∂T/∂z| − log N(z)] over the
 /// flow's parameters with reparameterized gradients and Adam, then judges the fit with PSIS (Yao et al. 2018).
@@ -218,6 +74,7 @@ public static class VariationalFit
         var noise = new double[batch * d];
         var history = new List<double>(options.Iterations);
         int skipped = 0;
+        long dropped = 0;
         double bestSmoothed = double.NegativeInfinity, windowSum = 0;
         int sinceImprovement = 0, windowCount = 0;
         var window = new double[options.SmoothingWindow];
@@ -240,6 +97,8 @@ public static class VariationalFit
                 skipped++;
                 continue;
             }
+
+            dropped += step.Dropped;
 
             optimizer.ClipGradientNorm(options.GradientClip);
             optimizer.Step();
@@ -276,24 +135,38 @@ public static class VariationalFit
             }
         }
 
-        return Evaluate(flow, target, options.EvaluationDraws, seeds.Stream(1), history.ToArray(), skipped, completed, watch);
+        var training = new TrainingRecord(history.ToArray(), options.Iterations, batch, skipped, dropped, completed);
+        return Evaluate(flow, target, options.EvaluationDraws, seeds.Stream(1), training, watch);
     }
 
     // the ELBO (K = 1) or the importance-weighted ELBO: mean over groups of K of log((1/K)·Σ exp(log w))
     internal static Var Objective(Var logW, int batch, int k) =>
         k == 1 ? Ops.Mean(logW) : Ops.Mean(Ops.LogSumExp(Ops.Reshape(logW, Shape.Matrix(batch / k, k)), -1)) - Math.Log(k);
 
+    // the objective over the rows whose target was finite: the ELBO's mean over the kept rows; for K > 1 a dropped
+    // row's weight is zero (log w = −∞), so a group keeps its other draws (and is lost only when all K are dropped)
+    internal static Var Objective(Var logW, int batch, int k, TargetRows rows) =>
+        rows.Dropped == 0 ? Objective(logW, batch, k)
+        : k == 1 ? Ops.Sum(logW * logW.Tape.Constant(rows.Mask)) / (batch - rows.Dropped)
+        : Objective(logW + logW.Tape.Constant(rows.LogMask), batch, k);
+
     /// <summary>
     /// log p̃ of each row of a [batch, d] tape value, as a custom op: the forward pass evaluates the target and its
     /// gradients through the evaluator's batched call (row by row for most densities, in one tape pass for
-    /// <see cref="LogDensity.FromBatchedTape"/>); the vector-Jacobian product reuses them.
+    /// <see cref="LogDensity.FromBatchedTape"/>); the vector-Jacobian product reuses them. With <paramref name="rows"/>,
+    /// a row whose log p̃ is not finite (NaN where the model cannot be evaluated, −∞ outside its support) is marked
+    /// dropped there, and its value and gradient are set to zero so that it cannot poison the step.
     /// </summary>
-    internal static CustomOp BatchTargetOp(ILogDensityEvaluator evaluator, int batch, int d)
+    internal static CustomOp BatchTargetOp(ILogDensityEvaluator evaluator, int batch, int d, TargetRows? rows = null)
     {
         var gradients = new double[batch * d];
         return new CustomOp(
             "target-log-density",
-            (in CustomOpInputs inputs, Span<double> output) => evaluator.LogDensityAndGradientBatch(inputs[0], output, gradients),
+            (in CustomOpInputs inputs, Span<double> output) =>
+            {
+                evaluator.LogDensityAndGradientBatch(inputs[0], output, gradients);
+                rows?.Mark(output, gradients, d);
+            },
             (in CustomOpInputs inputs, ReadOnlySpan<double> output, ReadOnlySpan<double> outputGrad, in CustomOpGradients inputGrads) =>
             {
                 if (!inputGrads.IsRequired(0))
@@ -368,10 +241,10 @@ public static class VariationalFit
             stats[s] = new DrawStats(lp, double.NaN, double.NaN, 0, 0, false, double.NaN);
         }
 
-        return new PosteriorDraws(names, [new ChainDraws(names.Count, values, count, stats) { Seed = seed }], completed: true, "vi", seed);
+        return new PosteriorDraws(names, [new ChainDraws(names.Count, values, count, stats) { Seed = seed }], completed: true, "vi", seed) { AreIndependent = true };
     }
 
-    private static FitResult Evaluate(FlowDistribution flow, ILogDensity target, int draws, Rng rng, double[] history, int skipped, bool completed, Stopwatch watch)
+    private static FitResult Evaluate(FlowDistribution flow, ILogDensity target, int draws, Rng rng, TrainingRecord training, Stopwatch watch)
     {
         int d = flow.Dimension;
         var tape = new Tape();
@@ -391,10 +264,13 @@ public static class VariationalFit
             logW[s] = double.IsNaN(lp) ? double.NegativeInfinity : lp - logQ[s];
         }
 
+        // a draw where the target is not finite has importance weight zero; the ELBO is the mean over the others,
+        // and the fit's warnings say how many there were
         var finite = logW.Where(double.IsFinite).ToArray();
-        double elbo = finite.Length == draws ? finite.Average() : double.NegativeInfinity;
+        double elbo = finite.Length > 0 ? finite.Average() : double.NaN;
         double se = finite.Length > 1 ? Math.Sqrt(finite.Select(v => (v - elbo) * (v - elbo)).Sum() / (finite.Length - 1) / finite.Length) : double.NaN;
         var psis = Psis.Smooth(logW.Select(v => double.IsFinite(v) ? v : -1e300).ToArray());
+        training = training with { EvaluationDraws = draws, NonFiniteEvaluationDraws = draws - finite.Length };
 
         // summaries on the reported scale (constrained values for a model)
         var constrained = target as IConstrainedDensity;
@@ -431,7 +307,7 @@ public static class VariationalFit
         var means = sum.Select(v => v / draws).ToArray();
         var sds = sumSq.Select((v, j) => Math.Sqrt(Math.Max(0, (v / draws) - (means[j] * means[j])) * draws / (draws - 1))).ToArray();
         var psisSds = wSumSq.Select((v, j) => Math.Sqrt(Math.Max(0, v - (wSum[j] * wSum[j])))).ToArray();
-        return new FitResult(flow, history, elbo, se, psis, names, means, sds, wSum, psisSds, skipped, completed, watch.Elapsed);
+        return new FitResult(flow, target, training, elbo, se, psis, names, means, sds, wSum, psisSds, watch.Elapsed);
     }
 }
 
@@ -446,7 +322,10 @@ internal sealed class StickingTheLanding(FlowDistribution flow, int batch)
     private readonly Tape _tape = new() { BindsVariables = false };
     private readonly double[] _scoreX = new double[batch * flow.Dimension];
 
-    public Var Surrogate(Var x, Var logP)
+    public Var Surrogate(Var x, Var logP) => Surrogate(x, logP, null);
+
+    /// <summary>The surrogate over the rows <paramref name="rows"/> kept (all rows when null).</summary>
+    public Var Surrogate(Var x, Var logP, TargetRows? rows)
     {
         int d = flow.Dimension;
         _tape.Reset();
@@ -454,6 +333,54 @@ internal sealed class StickingTheLanding(FlowDistribution flow, int batch)
         _tape.Backward(Ops.Sum(flow.LogProb(xv)));
         xv.Grad.CopyTo(_scoreX);
         var g = x.Tape.Constant(_scoreX, Shape.Matrix(batch, d));
-        return Ops.Mean(logP - Ops.Sum(g * x, -1));
+        var terms = logP - Ops.Sum(g * x, -1);
+        return rows is null || rows.Dropped == 0 ? Ops.Mean(terms) : Ops.Sum(terms * x.Tape.Constant(rows.Mask)) / (batch - rows.Dropped);
+    }
+}
+
+/// <summary>
+/// Which rows of a batch had a finite target log-density in the last evaluation: the others are left out of the
+/// objective (weight 0 in <see cref="Mask"/>, log-weight −∞ in <see cref="LogMask"/>) and counted.
+/// </summary>
+internal sealed class TargetRows(int rows)
+{
+    public double[] Mask { get; } = new double[rows];
+
+    public double[] LogMask { get; } = new double[rows];
+
+    public int Dropped { get; private set; }
+
+    /// <summary>
+    /// Marks the rows whose value or gradient is not finite (a finite value with a NaN gradient would poison the
+    /// parameters as surely as a NaN value), and zeroes their value and gradient.
+    /// </summary>
+    public void Mark(Span<double> values, Span<double> gradients, int d)
+    {
+        Dropped = 0;
+        for (int b = 0; b < values.Length; b++)
+        {
+            bool finite = double.IsFinite(values[b]) && AllFinite(gradients.Slice(b * d, d));
+            Mask[b] = finite ? 1 : 0;
+            LogMask[b] = finite ? 0 : double.NegativeInfinity;
+            if (!finite)
+            {
+                Dropped++;
+                values[b] = 0;
+                gradients.Slice(b * d, d).Clear();
+            }
+        }
+    }
+
+    private static bool AllFinite(ReadOnlySpan<double> values)
+    {
+        foreach (double v in values)
+        {
+            if (!double.IsFinite(v))
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 }

@@ -85,7 +85,7 @@ public sealed class NeuTraDensity : IConstrainedDensity
 
         public double LogDensity(ReadOnlySpan<double> x)
         {
-            _tape.Reset();
+            using var session = _tape.Begin();
             using var scope = _tape.NoGrad();
             var y = _owner._transform.Forward(_tape.Constant(x), out var logDet);
             double lp = _inner.LogDensity(y.Value);
@@ -94,7 +94,7 @@ public sealed class NeuTraDensity : IConstrainedDensity
 
         public double LogDensityAndGradient(ReadOnlySpan<double> x, Span<double> gradient)
         {
-            _tape.Reset();
+            using var session = _tape.Begin();
             var z = _tape.Variable(x);
             var y = _owner._transform.Forward(z, out var logDet);
             var total = Ops.Custom(_targetOp, Shape.Scalar, y) + logDet;
@@ -119,7 +119,7 @@ public sealed class NeuTraDensity : IConstrainedDensity
 
         public void Constrain(ReadOnlySpan<double> x, Span<double> destination)
         {
-            _tape.Reset();
+            using var session = _tape.Begin();
             double[] position;
             using (_tape.NoGrad())
             {

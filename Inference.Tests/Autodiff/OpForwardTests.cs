@@ -107,6 +107,76 @@ public class OpForwardTests
     }
 
     [Fact]
+    public void LogSumExpElementwiseAndLogMix_MatchDirectFormulas_AndHandleTheEdges()
+    {
+        var tape = new Tape();
+        double[] a = [-1.5, 0.2, 700, double.NegativeInfinity], b = [0.3, 0.2, 699, 2.0];
+        var lse = Ops.LogSumExp(tape.Constant(a), tape.Constant(b)).Value;
+        Assert.Equal(Math.Log(Math.Exp(-1.5) + Math.Exp(0.3)), lse[0], 1e-15);
+        Assert.Equal(0.2 + Math.Log(2), lse[1], 1e-15);
+        Assert.Equal(700 + Math.Log(1 + Math.Exp(-1)), lse[2], 1e-12);    // e^700 overflows a direct sum
+        Assert.Equal(2.0, lse[3]);
+        double[] theta = [0.3, 0.0, 1.0];
+        var mix = Ops.LogMix(tape.Constant(theta), tape.Constant([-1.0, -1.0, -1.0]), tape.Constant([0.5, 0.5, 0.5])).Value;
+        Assert.Equal(Math.Log((0.3 * Math.Exp(-1)) + (0.7 * Math.Exp(0.5))), mix[0], 1e-15);
+        Assert.Equal(0.5, mix[1], 1e-15);
+        Assert.Equal(-1.0, mix[2], 1e-15);
+        // θ at 0: the gradient in θ is e^{λ₁ − y} − e^{λ₂ − y}, finite
+        var t0 = tape.Variable(0.0);
+        tape.Backward(Ops.LogMix(t0, tape.Constant(-1.0), tape.Constant(0.5)));
+        Assert.Equal(Math.Exp(-1.5) - 1, t0.Grad[0], 1e-15);
+        Assert.Equal("b", Assert.Throws<ArgumentException>(() => Ops.LogSumExp(tape.Constant(new double[3]), tape.Constant(new double[4]))).ParamName);
+    }
+
+    [Theory]
+    [InlineData(0.0)]
+    [InlineData(0.4)]
+    [InlineData(-3.0)]
+    [InlineData(25.0)]
+    [InlineData(650.0)]
+    [InlineData(5000.0)]
+    public void LogBesselI0_MatchesTheSeriesAndTheAsymptote(double x)
+    {
+        // I₀(x) = Σ (x²/4)ᵏ/(k!)²; for large x, e^x/√(2πx)·(1 + 1/(8x) + 9/(128x²) + 225/(3072x³))
+        double expected;
+        if (Math.Abs(x) < 30)
+        {
+            double term = 1, sum = 1;
+            for (int k = 1; k < 200; k++)
+            {
+                term *= x * x / 4 / k / k;
+                sum += term;
+            }
+
+            expected = Math.Log(sum);
+        }
+        else
+        {
+            double r = 1 / (8 * x);
+            expected = x - (0.5 * Math.Log(2 * Math.PI * x)) + Math.Log(1 + r + (4.5 * r * r) + (37.5 * r * r * r));
+        }
+
+        Assert.Equal(expected, Ops.LogBesselI0(new Tape().Constant(x)).Item, 1e-12 * Math.Max(1, Math.Abs(expected)));
+    }
+
+    [Theory]
+    [InlineData(-3.0)]
+    [InlineData(0.0)]
+    [InlineData(1.7)]
+    [InlineData(9.0)]
+    [InlineData(-30.0)]
+    public void LogNormalCdf_MatchesLogOfPhi(double x)
+    {
+        double expected = x > 0 ? Math.Log(1 - MathNet.Numerics.Distributions.Normal.CDF(0, 1, -x)) : Math.Log(MathNet.Numerics.Distributions.Normal.CDF(0, 1, x));
+        if (x > 5)
+        {
+            expected = -MathNet.Numerics.Distributions.Normal.CDF(0, 1, -x);    // log(1 − ε) = −ε to double precision
+        }
+
+        Assert.Equal(expected, Ops.LogNormalCdf(new Tape().Constant(x)).Item, 1e-12 * Math.Max(1e-10, Math.Abs(expected)));
+    }
+
+    [Fact]
     public void Reductions_ByAxis_MatchLoops()
     {
         var x = TestData.Uniform(new Random(5), Shape.Of(2, 3, 4), -1, 1);

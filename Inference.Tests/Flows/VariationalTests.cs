@@ -1,4 +1,5 @@
 using Inference.Densities;
+using Inference.Diagnostics;
 using Inference.Flows;
 using Inference.Flows.Optimizers;
 using Inference.Flows.Variational;
@@ -185,11 +186,16 @@ public class VariationalTests
         var trace = VariationalFit.Draws(flow, model, 2000, seed: 13);
         Assert.Equal("vi", trace.Sampler);
         Assert.Equal(model.Layout.ConstrainedNames, trace.Names);
-        Assert.Equal(2000, trace.DrawsPerChain);
+        Assert.Equal(2000, trace.CommonDraws);
         var summary = trace.Summary();
         Assert.True(summary["tau"].Mean > 0);
-        // independent draws: ESS close to the number of draws (well above half of it)
-        Assert.True(summary["mu"].EssBulk > 1000, $"ESS {summary["mu"].EssBulk}");
+        // independent draws: ESS close to the number of draws (well above half of it), and a summary for
+        // independent draws (MCSE sd/√n, no R-hat or ESS columns)
+        Assert.True(Convergence.EssBulk(trace.Column("mu")) > 1000, $"ESS {Convergence.EssBulk(trace.Column("mu"))}");
+        Assert.True(summary.AreIndependent);
+        Assert.Equal(summary["mu"].Sd / Math.Sqrt(2000), summary["mu"].Mcse, 1e-12);
+        Assert.True(double.IsNaN(summary["mu"].Rhat));
+        Assert.DoesNotContain("rhat", summary.ToString(), StringComparison.Ordinal);
         // derived quantities are recorded too: theta = mu + tau * theta_trans in every draw
         var c = trace.Chains[0];
         int mu = trace.IndexOf("mu"), tau = trace.IndexOf("tau"), t1 = trace.IndexOf("theta_trans[1]"), th1 = trace.IndexOf("theta[1]");

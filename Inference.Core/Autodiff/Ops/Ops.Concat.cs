@@ -25,7 +25,7 @@ public static partial class Ops
         {
             if (!ReferenceEquals(parts[j].Tape, tape))
             {
-                throw new ArgumentException($"Part {j} is recorded on another tape.", nameof(parts));
+                throw new ArgumentException($"Part {j} is recorded on another tape. {Tape.OtherTapeHint}", nameof(parts));
             }
 
             var sj = tape.ShapeOf(parts[j]);

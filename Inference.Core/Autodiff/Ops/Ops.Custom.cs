@@ -101,7 +101,7 @@ public static partial class Ops
         {
             if (!ReferenceEquals(inputs[j].Tape, tape))
             {
-                throw new ArgumentException($"Input {j} of custom op '{op.Name}' is recorded on another tape.", nameof(inputs));
+                throw new ArgumentException($"Input {j} of custom op '{op.Name}' is recorded on another tape. {Tape.OtherTapeHint}", nameof(inputs));
             }
         }
 

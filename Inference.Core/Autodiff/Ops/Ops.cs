@@ -16,7 +16,7 @@ public static partial class Ops
         var tape = TapeOf(a, nameA);
         if (!ReferenceEquals(tape, TapeOf(b, nameB)))
         {
-            throw new ArgumentException($"'{nameA}' and '{nameB}' are recorded on different tapes.", nameB);
+            throw new ArgumentException($"'{nameA}' and '{nameB}' are recorded on different tapes. {Tape.OtherTapeHint}", nameB);
         }
 
         return tape;

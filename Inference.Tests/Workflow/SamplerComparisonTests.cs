@@ -1,0 +1,102 @@
+using Inference.Diagnostics;
+using Inference.Distributions;
+using Inference.Modeling;
+using Inference.Workflow.Comparison;
+
+namespace Inference.Tests.Workflow;
+
+public sealed class SamplerComparisonTests : IDisposable
+{
+    private const double Q95 = 1.6448536269514722;
+    private static readonly Normal Standard = new(0, 1);
+    private readonly string _folder = Directory.CreateTempSubdirectory("inference-comparison-").FullName;
+
+    public void Dispose() => Directory.Delete(_folder, recursive: true);
+
+    private static ComparisonTarget Gaussian(double referenceMean = 0)
+    {
+        var model = Model.Create("gauss3", m => m.Parameter("x", 3, Standard));
+        var exact = new ReferenceMoments(referenceMean, 1, referenceMean - Q95, referenceMean, referenceMean + Q95);
+        return ComparisonTarget.FromModel(model, new Dictionary<string, ReferenceMoments> { ["x[1]"] = exact, ["x[2]"] = exact, ["x[3]"] = exact });
+    }
+
+    private static readonly ComparisonSettings Small = new() { Chains = 2, Warmup = 300, Draws = 500, Seeds = [3, 4], MaxDegreeOfParallelism = 2 };
+
+    [Fact]
+    public void EverySamplerAndSeed_GivesARow_WithTheStandardFigures()
+    {
+        var report = SamplerComparison.Run([Gaussian()], ["nuts", "mala"], Small);
+        Assert.True(report.Completed);
+        Assert.Equal(4, report.Rows.Count);
+        Assert.Equal(["nuts", "mala"], report.Samplers);
+        foreach (var row in report.Rows)
+        {
+            // a sampler that works on N(0, I) is unbiased: every mean and tail quantile within 4 MCSE of the truth
+            Assert.True(row.Unbiased, $"{row.Sampler} seed {row.Seed}: z {row.MaxMeanZ:F2}, {row.MaxQuantileZ:F2}");
+            Assert.True(row.RhatMax < 1.05, $"R-hat {row.RhatMax}");
+            Assert.Equal(2 * 500, row.Transitions);
+        }
+
+        // the efficiency is ESS over the gradients of the draws it was computed from
+        var nuts = report.Runs("gauss3", "nuts")[0];
+        var draws = ComparisonSamplers.Get("nuts").Run(Gaussian().Density, Small, 3, null, default).Draws;
+        double ess = Enumerable.Range(0, 3).Min(j => Convergence.EssBulk(draws.Column(j)));
+        Assert.Equal(1000 * ess / draws.SamplingGradients, nuts.EssBulkPer1000Gradients, 1e-9);
+        Assert.True(nuts.EssBulkPer1000Gradients > report.Runs("gauss3", "mala")[0].EssBulkPer1000Gradients / 10);
+    }
+
+    [Fact]
+    public void AWrongReference_IsSeenAsBias()
+    {
+        var report = SamplerComparison.Run([Gaussian(referenceMean: 0.5)], ["nuts"], Small with { Seeds = [3] });
+        Assert.False(report.Rows[0].Unbiased);
+        Assert.True(report.Rows[0].MaxMeanZ > 10, $"z {report.Rows[0].MaxMeanZ}");
+    }
+
+    [Fact]
+    public void Report_WritesMarkdownHtmlAndPlots()
+    {
+        var report = SamplerComparison.Run([Gaussian()], ["nuts", "rwm"], Small with { Seeds = [5] });
+        var paths = report.Write(_folder);
+        Assert.Equal(4, paths.Count);
+        Assert.All(paths, p => Assert.True(new FileInfo(p).Length > 200, p));
+        string md = File.ReadAllText(Path.Combine(_folder, "report.md"));
+        Assert.Contains("| gauss3 | nuts |", md, StringComparison.Ordinal);
+        Assert.Contains("| gauss3 | rwm |", md, StringComparison.Ordinal);
+        string html = File.ReadAllText(Path.Combine(_folder, "report.html"));
+        Assert.Contains("<td>gauss3</td><td>rwm</td>", html, StringComparison.Ordinal);
+        Assert.Contains("ess-per-second.svg", html, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Cancellation_ReturnsTheFinishedRuns()
+    {
+        using var cts = new CancellationTokenSource();
+        var progress = new SynchronousProgress(p =>
+        {
+            if (p.CellsDone == 1)
+            {
+                cts.Cancel();
+            }
+        });
+        var report = SamplerComparison.Run([Gaussian()], ["nuts", "mala"], Small, progress, cts.Token);
+        Assert.False(report.Completed);
+        Assert.Single(report.Rows);
+        Assert.Contains("cancelled", report.ToMarkdown(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void UnknownSamplerOrBadSettings_AreRefusedBeforeAnyRun()
+    {
+        var error = Assert.Throws<KeyNotFoundException>(() => SamplerComparison.Run([Gaussian()], ["nuts", "slice"], Small));
+        Assert.Contains("'slice'", error.Message, StringComparison.Ordinal);
+        Assert.Contains("nuts-dense", error.Message, StringComparison.Ordinal);
+        Assert.Equal("Seeds", Assert.Throws<ArgumentException>(() => SamplerComparison.Run([Gaussian()], ["nuts"], Small with { Seeds = [] })).ParamName);
+        Assert.Equal("Draws", Assert.Throws<ArgumentOutOfRangeException>(() => SamplerComparison.Run([Gaussian()], ["nuts"], Small with { Draws = 2 })).ParamName);
+    }
+
+    private sealed class SynchronousProgress(Action<ComparisonProgress> report) : IProgress<ComparisonProgress>
+    {
+        public void Report(ComparisonProgress value) => report(value);
+    }
+}
