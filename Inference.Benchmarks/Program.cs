@@ -13,7 +13,8 @@ namespace Inference.Benchmarks;
 /// <c>… -- quick</c>, stopwatch 10th percentiles of the flow steps for quick comparisons while tuning
 /// (BenchmarkDotNet's figures are the ones to report), with <c>quick gemm</c> (the step's matrix products),
 /// <c>quick nodes D</c> (the step's tape, by op and shape) and <c>quick loop D seconds [step|serial|point]</c>
-/// (a steady load for a profiler) and <c>quick parts D</c> (the step split into its parts).
+/// (a steady load for a profiler) and <c>quick parts D</c> (the step split into its parts); or the proximal residual
+/// flow experiments: <c>… -- prf-report toy|circle|mixture [steps] [blocks]</c>.
 /// </summary>
 public static class Program
 {
@@ -40,6 +41,12 @@ public static class Program
         if (args.Length > 0 && args[0] == "flow-report")
         {
             Flows.FlowReport.Run(args.Skip(1).ToArray());
+            return;
+        }
+
+        if (args.Length > 0 && args[0] == "prf-report")
+        {
+            Flows.ProximalReport.Run(args.Skip(1).ToArray());
             return;
         }
 

@@ -21,6 +21,9 @@ public sealed record DensityEstimationOptions : FlowFitOptions
     /// </summary>
     public int EarlyStoppingPatience { get; init; }
 
+    /// <summary>Weight of the flow's regularization (<see cref="Bijectors.FlowBijector.Penalty"/>, e.g. a proximal residual flow's orthogonality penalty).</summary>
+    public double PenaltyWeight { get; init; } = 1;
+
     /// <inheritdoc/>
     public override void Validate()
     {
@@ -154,10 +157,17 @@ public static class DensityEstimation
             var logLik = Ops.Mean(flow.LogProb(tape.Constant(minibatch, Shape.Matrix(batch, d))));
             double value = logLik.Item;
             trainingHistory.Add(value);
+            var loss = -logLik;
+            var penalty = options.PenaltyWeight > 0 ? flow.Transform.Penalty(tape) : default;
+            if (penalty.Tape is not null)
+            {
+                loss += options.PenaltyWeight * penalty;
+            }
+
             if (double.IsFinite(value))
             {
                 optimizer.ZeroGrad();
-                tape.Backward(-logLik);
+                tape.Backward(loss);
                 flow.Transform.CollectGradients(tape);
                 optimizer.ClipGradientNorm(options.GradientClip);
                 optimizer.Step();

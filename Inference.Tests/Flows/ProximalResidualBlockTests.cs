@@ -15,6 +15,9 @@ public sealed class ProximalResidualFlowCases : IFlowCaseSource
         new("conditional proximal residual block", (d, rng) => new ProximalResidualBlock(d, 8, rng, reproduce: 2, contextDimension: 3, conditionHidden: 5), [2, 5], RoundTripTolerance: 1e-8, ContextDimension: 3),
         new("proximal residual flow", (d, rng) => FlowDistribution.ProximalResidualFlow(d, 3, 8, rng).Transform, [2, 5], Push: 0.2, RoundTripTolerance: 1e-8),
         new("conditional proximal residual flow", (d, rng) => FlowDistribution.ProximalResidualFlow(d, 2, 8, rng, reproduce: 2, contextDimension: 2, conditionHidden: 4).Transform, [3], Push: 0.2, RoundTripTolerance: 1e-8, ContextDimension: 2),
+        // Hertrich's orientation: the explicit direction computes densities, draws come from the fixed point
+        new("inverse of a conditional proximal residual flow", (d, rng) => new InverseFlow(FlowDistribution.ProximalResidualFlow(d, 2, 8, rng, contextDimension: 2, conditionHidden: 4).Transform), [2, 4], Push: 0.2, RoundTripTolerance: 1e-8, ContextDimension: 2),
+        new("inverse of a realnvp chain", (d, rng) => new InverseFlow(FlowDistribution.RealNvp(d, 2, [8], rng).Transform), [3]),
     ];
 }
 
