@@ -1,5 +1,6 @@
 #!/usr/bin/env Rscript
-# Reads the Stan-CSV files the QuickStart writes (dotnet run -c Release --project examples/QuickStart -- --output DIR)
+# Reads the Stan-CSV files the QuickStart writes (dotnet run -c Release --project examples/QuickStart -- --output DIR;
+# `inference sample POSTERIOR -o DIR` writes the same)
 # the way CmdStan output is read (comment lines skipped, header, draws), summarises them with R's posterior package,
 # and compares with the library's summary.json. Usage: Rscript tools/check-stan-csv.R DIR
 suppressPackageStartupMessages(library(posterior))

@@ -288,7 +288,13 @@ public sealed class PosteriorSummary
         return sb.ToString();
     }
 
-    private static string F(double v) => (Math.Abs(v) >= 1e5 || (Math.Abs(v) < 1e-3 && v != 0)
-        ? v.ToString("0.00E+0", CultureInfo.InvariantCulture)
-        : v.ToString("F3", CultureInfo.InvariantCulture)).PadLeft(9);
+    private static string F(double v) => FormatValue(v).PadLeft(9);
+
+    /// <summary>
+    /// How the table prints an estimate: three decimals, or three significant digits in exponent form beyond 10⁵ or
+    /// below 10⁻³ ("NaN" when it could not be computed).
+    /// </summary>
+    public static string FormatValue(double value) => Math.Abs(value) >= 1e5 || (Math.Abs(value) < 1e-3 && value != 0)
+        ? value.ToString("0.00E+0", CultureInfo.InvariantCulture)
+        : value.ToString("F3", CultureInfo.InvariantCulture);
 }

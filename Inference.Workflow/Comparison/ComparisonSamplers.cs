@@ -90,7 +90,7 @@ public static class ComparisonSamplers
         MaxDegreeOfParallelism = settings.MaxDegreeOfParallelism,
     };
 
-    private static Progress<ChainProgress>? ChainFraction(IProgress<double>? progress, int chains, double offset, double share)
+    private static SynchronousProgress<ChainProgress>? ChainFraction(IProgress<double>? progress, int chains, double offset, double share)
     {
         if (progress is null)
         {
@@ -99,7 +99,7 @@ public static class ComparisonSamplers
 
         var done = new double[chains];
         var gate = new Lock();
-        return new Progress<ChainProgress>(p =>
+        return new SynchronousProgress<ChainProgress>(p =>
         {
             lock (gate)
             {
@@ -135,7 +135,7 @@ public static class ComparisonSamplers
         {
             var watch = Stopwatch.StartNew();
             var options = new VariationalOptions { Iterations = settings.VariationalIterations, Seed = seed };
-            var fitProgress = progress is null ? null : new Progress<FitProgress>(p => progress.Report(0.5 * p.Iteration / Math.Max(1, p.Iterations)));
+            var fitProgress = progress is null ? null : new SynchronousProgress<FitProgress>(p => progress.Report(0.5 * p.Iteration / Math.Max(1, p.Iterations)));
             var fit = density.Fit(FlowKind.RealNvp, options, fitProgress, cancellationToken);
             // a step costs one gradient per draw of the batch, plus the evaluation draws' log-densities
             long fitGradients = ((long)fit.ElboHistory.Count * options.BatchSize) + options.EvaluationDraws;
@@ -146,4 +146,13 @@ public static class ComparisonSamplers
             return new SamplerOutcome(draws, gradients, watch.Elapsed, notes);
         }
     }
+}
+
+/// <summary>
+/// Reports on the reporting thread, at once (System.Progress posts to the thread pool, so its reports can arrive after
+/// the work has ended and out of order).
+/// </summary>
+internal sealed class SynchronousProgress<T>(Action<T> report) : IProgress<T>
+{
+    public void Report(T value) => report(value);
 }

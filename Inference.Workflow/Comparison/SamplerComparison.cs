@@ -111,7 +111,7 @@ public static class SamplerComparison
                     }
 
                     int finished = done;
-                    var cellProgress = progress is null ? null : new Progress<double>(f => progress.Report(new ComparisonProgress(finished, cells, target.Name, sampler.Name, seed, f)));
+                    var cellProgress = progress is null ? null : new SynchronousProgress<double>(f => progress.Report(new ComparisonProgress(finished, cells, target.Name, sampler.Name, seed, f)));
                     progress?.Report(new ComparisonProgress(done, cells, target.Name, sampler.Name, seed, 0));
                     var outcome = sampler.Run(target.Density, settings, seed, cellProgress, cancellationToken);
                     if (!outcome.Draws.Completed)
