@@ -9,6 +9,7 @@ namespace Inference.Benchmarks;
 /// or the sampler efficiency report: <c>… -- nuts-report [seeds]</c>; or the flow quality comparison with normflows:
 /// <c>… -- flow-report [seeds] [targets] [flows]</c>; or VI on the reference posteriors:
 /// <c>… -- vi-report seeds=N posteriors=a,b flows=x,y iterations=N init=laplace|standard lr=X cosine=true</c>; or
+/// <c>… -- flow-mcmc-report seeds=N posteriors=a,b methods=x,y</c> (flow-accelerated MCMC against NUTS); or
 /// <c>… -- quick</c>, stopwatch 10th percentiles of the flow steps for quick comparisons while tuning
 /// (BenchmarkDotNet's figures are the ones to report), with <c>quick gemm</c> (the step's matrix products),
 /// <c>quick nodes D</c> (the step's tape, by op and shape) and <c>quick loop D seconds [step|serial|point]</c>
@@ -21,6 +22,12 @@ public static class Program
         if (args.Length > 0 && args[0] == "nuts-report")
         {
             NutsReport.Run(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 5);
+            return;
+        }
+
+        if (args.Length > 0 && args[0] == "flow-mcmc-report")
+        {
+            FlowMcmcReport.Run(args.Skip(1).ToArray());
             return;
         }
 

@@ -39,6 +39,10 @@ internal static class FlowReport
         [("logreg", "realnvp")] = new(-369.411, 0.6600),
         [("logreg", "nsf")] = new(-369.887, 0.1756),
         [("logreg", "iaf")] = new(-369.320, 0.7926),
+        [("banana", "resflow")] = new(-1.231, 0.0217),
+        [("funnel", "resflow")] = new(-1.168, 0.0315),
+        [("gauss100", "resflow")] = new(-4.505, 0.0054),
+        [("logreg", "resflow")] = new(-389.120, 0.000135),
     };
 
     public static void Run(string[] args)
@@ -94,6 +98,11 @@ internal static class FlowReport
         "iaf" => FlowDistribution.MaskedAutoregressive(d, 8, [64, 64], rng),
         "iaf-contracting" => FlowDistribution.MaskedAutoregressive(d, 8, [64, 64], rng, scale: AffineScale.Contracting),
         "nsf" => FlowDistribution.NeuralSpline(d, 8, [64, 64], rng, bins: 8, tailBound: 3),
+        // normflows' resflow: 8 residual blocks, LipschitzMLP([D, 64, 64, D], c = 0.9, zero last layer); training log-det
+        // exact up to D = 16 and the roulette above (normflows: roulette everywhere), evaluation exact
+        "resflow" => FlowDistribution.ResidualFlow(d, 8, [64, 64], rng, lipschitz: 0.9),
+        "resflow-roulette" => FlowDistribution.ResidualFlow(d, 8, [64, 64], rng, lipschitz: 0.9, logDet: ResidualLogDet.RussianRoulette),
+        "resflow-exact" => FlowDistribution.ResidualFlow(d, 8, [64, 64], rng, lipschitz: 0.9, logDet: ResidualLogDet.Exact),
         _ => throw new ArgumentException($"Unknown flow {name}.", nameof(name)),
     };
 

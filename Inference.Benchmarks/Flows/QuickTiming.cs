@@ -50,6 +50,39 @@ internal static class QuickTiming
             return;
         }
 
+        if (args.Length > 0 && args[0] == "residual")
+        {
+            // quick residual D: one residual block on a half batch (128 rows): forward and forward + backward, per log-det method
+            int d = int.Parse(args[1], CultureInfo.InvariantCulture);
+            foreach (var method in new[] { Inference.Flows.Bijectors.ResidualLogDet.Exact, Inference.Flows.Bijectors.ResidualLogDet.RussianRoulette })
+            {
+                var block = new Inference.Flows.Bijectors.ResidualBlock(d, [64, 64], new Randomness.Rng(1), 0.9, logDet: method, zeroInit: false);
+                var tape = new Inference.Autodiff.Tape();
+                var z = new double[128 * d];
+                new Randomness.Rng(2).Normal(z);
+                double Forward()
+                {
+                    tape.Reset();
+                    var y = block.Forward(tape.Constant(z, Inference.Autodiff.Shape.Matrix(128, d)), out var ld);
+                    return ld.Value[0];
+                }
+
+                double Both()
+                {
+                    tape.Reset();
+                    var y = block.Forward(tape.Constant(z, Inference.Autodiff.Shape.Matrix(128, d)), out var ld);
+                    tape.Backward(Inference.Autodiff.Ops.Sum(ld) + Inference.Autodiff.Ops.Sum(Inference.Autodiff.Ops.Square(y)));
+                    return ld.Value[0];
+                }
+
+                var (mf, pf) = MedianAndP10(Forward, 100);
+                var (mb, pb) = MedianAndP10(Both, 100);
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"residual D={d} {method}: forward median {mf * 1e3:F2} ms (p10 {pf * 1e3:F2}), forward + backward {mb * 1e3:F2} ms (p10 {pb * 1e3:F2}), {tape.Count} nodes"));
+            }
+
+            return;
+        }
+
         if (args.Length > 0 && args[0] == "steps")
         {
             // median and 10th percentile of single training steps, the statistics tools/torch-realnvp-step.py prints for PyTorch

@@ -18,9 +18,9 @@ public class NutsBenchmarks
     private readonly Nuts _kernel = new();
     private ILogDensityEvaluator _evaluator = null!;
     private PhasePoint _state = null!;
-    private HmcParameters _parameters = null!;
+    private KernelParameters _parameters = null!;
     private Rng _rng = null!;
-    private object _workspace = null!;
+    private IChainKernel _chain = null!;
 
     [ParamsSource(nameof(Names))]
     public string Posterior { get; set; } = "";
@@ -33,7 +33,7 @@ public class NutsBenchmarks
         var model = PosteriorCatalog.Load(Posterior, ReferenceData.Posteriors).Compile();
         var warm = ChainRunner.Nuts(model, new RunSettings { Chains = 1, Draws = 1, Seed = 1 });
         var chain = warm.Chains[0];
-        _parameters = new HmcParameters(chain.StepSize, Metric.Diagonal(chain.InverseMetricDiagonal.ToArray()));
+        _parameters = new KernelParameters(chain.StepSize, Metric.Diagonal(chain.InverseMetricDiagonal.ToArray()));
         _evaluator = model.CreateEvaluator();
         _state = new PhasePoint(model.Dimension);
         // start from the warm chain's last draw (a random initial point is far out in the tails, where every
@@ -43,13 +43,13 @@ public class NutsBenchmarks
         model.Unconstrain(last).CopyTo(_state.Position, 0);
         _state.LogDensity = _evaluator.LogDensityAndGradient(_state.Position, _state.Gradient);
         _rng = new Rng(3);
-        _workspace = _kernel.CreateWorkspace(model.Dimension);
+        _chain = _kernel.CreateChain(model.Dimension);
         for (int i = 0; i < 200; i++)
         {
-            _kernel.Move(_state, _evaluator, _parameters, _rng, _workspace);
+            _chain.Move(_state, _evaluator, _parameters, _rng);
         }
     }
 
     [Benchmark(Description = "NUTS transition")]
-    public int Transition() => _kernel.Move(_state, _evaluator, _parameters, _rng, _workspace).LeapfrogSteps;
+    public int Transition() => _chain.Move(_state, _evaluator, _parameters, _rng).LeapfrogSteps;
 }

@@ -25,6 +25,22 @@ public readonly record struct DrawStats(double LogDensity, double AcceptStat, do
 /// <param name="ModelName">The model's name.</param>
 public sealed record RunInfo(int Warmup, int Draws, int Thin, bool SaveWarmup, double TargetAcceptance, int MaxTreeDepth, string Metric, string ModelName);
 
+/// <summary>How a chain's run ended.</summary>
+public enum ChainStatus
+{
+    /// <summary>Every warmup and sampling iteration ran.</summary>
+    Completed,
+
+    /// <summary>Cancelled during warmup: no draws (but the saved warmup draws), the step size and metric not final.</summary>
+    CancelledInWarmup,
+
+    /// <summary>Cancelled during sampling: the draws made before it stopped.</summary>
+    CancelledInSampling,
+
+    /// <summary>Cancelled before the chain started: no draws, step size NaN.</summary>
+    NotStarted,
+}
+
 /// <summary>One chain's draws (rows × columns, row-major), statistics and adaptation results.</summary>
 public sealed class ChainDraws
 {
@@ -62,7 +78,7 @@ public sealed class ChainDraws
     /// <summary>Number of saved warmup draws.</summary>
     public int WarmupDraws { get; init; }
 
-    /// <summary>The adapted step size.</summary>
+    /// <summary>The adapted step size (when cancelled, the last one used; NaN when the chain never started).</summary>
     public double StepSize { get; init; }
 
     /// <summary>The adapted inverse metric's diagonal.</summary>
@@ -85,6 +101,9 @@ public sealed class ChainDraws
 
     /// <summary>Stream seed of this chain.</summary>
     public ulong Seed { get; init; }
+
+    /// <summary>How the chain's run ended.</summary>
+    public ChainStatus Status { get; init; }
 
     /// <summary>Value of column <paramref name="column"/> at draw <paramref name="draw"/>.</summary>
     public double this[int draw, int column] => Values[(draw * Columns) + column];

@@ -1,4 +1,5 @@
 using Inference.Autodiff;
+using Inference.Flows.Serialization;
 
 namespace Inference.Flows.Bijectors;
 
@@ -8,7 +9,7 @@ namespace Inference.Flows.Bijectors;
 /// s and b so that the layer's output on that batch has zero mean and unit variance per coordinate. The
 /// initialization flag is saved with the flow, so a loaded layer is not re-initialized.
 /// </summary>
-public sealed class ActNorm : FlowBijector
+public sealed class ActNorm : FlowBijector, ISerializableFlowLayer<ActNorm>
 {
     private readonly Lock _gate = new();
 
@@ -81,6 +82,32 @@ public sealed class ActNorm : FlowBijector
 
             IsInitialized = true;
         }
+    }
+
+
+    /// <inheritdoc/>
+    public static string TypeName => "actnorm";
+
+    /// <inheritdoc/>
+    public static ActNorm Read(FlowLayerReader reader)
+    {
+        ArgumentNullException.ThrowIfNull(reader);
+        int d = reader.Dimension;
+        bool initialized = reader.Boolean("initialized");
+        var layer = reader.Create(2L * d, () => new ActNorm(d));
+        if (initialized)
+        {
+            layer.MarkInitialized();
+        }
+
+        return layer;
+    }
+
+    /// <inheritdoc/>
+    protected internal override void WriteConfiguration(FlowLayerWriter writer)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        writer.Boolean("initialized", IsInitialized);
     }
 
     /// <inheritdoc/>

@@ -39,8 +39,8 @@ public abstract class AutoregressiveFlow : FlowBijector
     /// its output layer starts at zero when <paramref name="zeroInitLast"/> (so that the subclass can start as the
     /// identity), otherwise with PyTorch's default initialization, as in nflows.
     /// </summary>
-    protected AutoregressiveFlow(int dimension, IReadOnlyList<int> hidden, int parametersPerDimension, Rng rng, AutoregressiveDirection direction, Activation activation, bool zeroInitLast = true)
-        : base(dimension)
+    protected AutoregressiveFlow(int dimension, IReadOnlyList<int> hidden, int parametersPerDimension, Rng rng, AutoregressiveDirection direction, Activation activation, bool zeroInitLast = true, int contextDimension = 0)
+        : base(dimension, contextDimension)
     {
         ArgumentNullException.ThrowIfNull(hidden);
         ArgumentNullException.ThrowIfNull(rng);
@@ -50,7 +50,7 @@ public abstract class AutoregressiveFlow : FlowBijector
         }
 
         Direction = direction;
-        _made = RegisterModule("made", new Made(dimension, hidden, parametersPerDimension, rng, activation, zeroInitLast));
+        _made = RegisterModule("made", new Made(dimension, hidden, parametersPerDimension, rng, activation, zeroInitLast, contextDimension));
     }
 
     /// <summary>Which direction is the single pass.</summary>
@@ -65,10 +65,10 @@ public abstract class AutoregressiveFlow : FlowBijector
     /// <inheritdoc/>
     public override bool HasAnalyticInverse => true;
 
-    /// <summary>The conditioner's outputs as [batch, D, P] for a condition [batch, D].</summary>
-    protected Var Conditioner(Var condition)
+    /// <summary>The conditioner's outputs as [batch, D, P] for a condition [batch, D] (and the context rows of a conditional layer).</summary>
+    protected Var Conditioner(Var condition, Var context)
     {
-        var h = _made.Forward(condition);
+        var h = _made.Forward(condition, context);
         return Ops.Reshape(h, Shape.Of(condition.Shape[0], Dimension, _made.ParametersPerDimension));
     }
 
@@ -79,14 +79,14 @@ public abstract class AutoregressiveFlow : FlowBijector
     protected abstract Var InverseTransform(Var y, Var parameters, out Var logAbsDetJacobian);
 
     // v = τ(input; θ(v)) (or τ⁻¹) coordinate by coordinate: after pass k coordinates 0…k are exact, the rest 0
-    private Var Solve(Var input, bool inverse, out Var logAbsDetJacobian)
+    private Var Solve(Var input, Var context, bool inverse, out Var logAbsDetJacobian)
     {
         var masks = SolvedMasks(input.Shape[0]);
         var v = Ops.Where(masks[0], input, 0.0); // coordinate 0 is conditioned on nothing, so its start value is unused
         logAbsDetJacobian = default;
         for (int pass = 0; pass < Dimension; pass++)
         {
-            var parameters = Conditioner(v);
+            var parameters = Conditioner(v, context);
             var next = inverse ? InverseTransform(input, parameters, out logAbsDetJacobian) : Transform(input, parameters, out logAbsDetJacobian);
             v = pass == Dimension - 1 ? next : Ops.Where(masks[pass], next, 0.0);
         }
@@ -120,22 +120,29 @@ public abstract class AutoregressiveFlow : FlowBijector
     }
 
     /// <inheritdoc/>
-    protected override Var ForwardCore(Var x, out Var logAbsDetJacobian) => Apply(x, inverse: false, out logAbsDetJacobian);
+    protected override Var ForwardCore(Var x, out Var logAbsDetJacobian) => Apply(x, default, inverse: false, out logAbsDetJacobian);
 
     /// <inheritdoc/>
-    protected override Var InverseCore(Var y, out Var logAbsDetJacobian) => Apply(y, inverse: true, out logAbsDetJacobian);
+    protected override Var InverseCore(Var y, out Var logAbsDetJacobian) => Apply(y, default, inverse: true, out logAbsDetJacobian);
+
+    /// <inheritdoc/>
+    protected override Var ForwardCore(Var x, Var context, out Var logAbsDetJacobian) => Apply(x, context, inverse: false, out logAbsDetJacobian);
+
+    /// <inheritdoc/>
+    protected override Var InverseCore(Var y, Var context, out Var logAbsDetJacobian) => Apply(y, context, inverse: true, out logAbsDetJacobian);
 
     // one network pass when the conditioner reads this direction's input (IAF forward, MAF inverse); otherwise the
     // coordinate-by-coordinate solve (MAF sampling: y = τ(x; θ(y)); IAF density: y = τ(x; θ(x)))
-    private Var Apply(Var v, bool inverse, out Var logAbsDetJacobian)
+    private Var Apply(Var v, Var context, bool inverse, out Var logAbsDetJacobian)
     {
         var input = CouplingSplit.AsBatch(v);
+        var rows = IsConditional ? ContextRows(context, input) : default;
         bool onePass = (Direction == AutoregressiveDirection.Inverse) != inverse;
         var result = !onePass
-            ? Solve(input, inverse, out logAbsDetJacobian)
+            ? Solve(input, rows, inverse, out logAbsDetJacobian)
             : inverse
-                ? InverseTransform(input, Conditioner(input), out logAbsDetJacobian)
-                : Transform(input, Conditioner(input), out logAbsDetJacobian);
+                ? InverseTransform(input, Conditioner(input, rows), out logAbsDetJacobian)
+                : Transform(input, Conditioner(input, rows), out logAbsDetJacobian);
         logAbsDetJacobian = CouplingSplit.ScalarIfEvent(logAbsDetJacobian, v);
         return CouplingSplit.LikeInput(result, v);
     }

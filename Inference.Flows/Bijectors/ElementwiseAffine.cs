@@ -1,4 +1,5 @@
 using Inference.Autodiff;
+using Inference.Flows.Serialization;
 
 namespace Inference.Flows.Bijectors;
 
@@ -6,7 +7,7 @@ namespace Inference.Flows.Bijectors;
 /// y = μ + e^{log σ} ⊙ x: pushes N(0, I) to a diagonal Gaussian (mean-field VI). log|J| = Σ log σ.
 /// Starts as the identity.
 /// </summary>
-public sealed class ElementwiseAffine : FlowBijector
+public sealed class ElementwiseAffine : FlowBijector, ISerializableFlowLayer<ElementwiseAffine>
 {
     /// <summary>Creates the layer on ℝ^<paramref name="dimension"/>.</summary>
     public ElementwiseAffine(int dimension)
@@ -21,6 +22,18 @@ public sealed class ElementwiseAffine : FlowBijector
 
     /// <summary>log σ.</summary>
     public Modules.Parameter LogScale { get; }
+
+
+    /// <inheritdoc/>
+    public static string TypeName => "elementwise-affine";
+
+    /// <inheritdoc/>
+    public static ElementwiseAffine Read(FlowLayerReader reader)
+    {
+        ArgumentNullException.ThrowIfNull(reader);
+        int d = reader.Dimension;
+        return reader.Create(2L * d, () => new ElementwiseAffine(d));
+    }
 
     /// <inheritdoc/>
     protected override Var ForwardCore(Var x, out Var logAbsDetJacobian)

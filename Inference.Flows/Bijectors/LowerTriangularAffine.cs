@@ -1,4 +1,5 @@
 using Inference.Autodiff;
+using Inference.Flows.Serialization;
 
 namespace Inference.Flows.Bijectors;
 
@@ -6,7 +7,7 @@ namespace Inference.Flows.Bijectors;
 /// y = μ + Lx with L lower triangular and a positive (exponentiated) diagonal: pushes N(0, I) to a full-rank
 /// Gaussian N(μ, LLᵀ) (full-rank VI). log|J| = Σ log Lᵢᵢ. Starts as the identity.
 /// </summary>
-public sealed class LowerTriangularAffine : FlowBijector
+public sealed class LowerTriangularAffine : FlowBijector, ISerializableFlowLayer<LowerTriangularAffine>
 {
     private readonly double[] _strictMask;
     private readonly int[] _diagonalPositions;
@@ -43,6 +44,18 @@ public sealed class LowerTriangularAffine : FlowBijector
         var strict = raw * tape.Constant(_strictMask, Shape.Matrix(d, d));
         var diagonal = Ops.Reshape(Ops.Scatter(Ops.Exp(Ops.Diagonal(raw)), _diagonalPositions, d * d), Shape.Matrix(d, d));
         return strict + diagonal;
+    }
+
+
+    /// <inheritdoc/>
+    public static string TypeName => "lower-triangular-affine";
+
+    /// <inheritdoc/>
+    public static LowerTriangularAffine Read(FlowLayerReader reader)
+    {
+        ArgumentNullException.ThrowIfNull(reader);
+        long d = reader.Dimension;
+        return reader.Create(d * (d + 1), () => new LowerTriangularAffine((int)d));
     }
 
     /// <inheritdoc/>

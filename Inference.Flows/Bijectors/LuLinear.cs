@@ -1,5 +1,6 @@
 using Inference.Autodiff;
 using Inference.Randomness;
+using Inference.Flows.Serialization;
 
 namespace Inference.Flows.Bijectors;
 
@@ -8,7 +9,7 @@ namespace Inference.Flows.Bijectors;
 /// W = P·L·U, P a fixed permutation, L unit lower-triangular, U upper-triangular with diagonal exp(s).
 /// log|J| = Σ s; the inverse uses two triangular solves. Starts as the permutation P (L = U = I).
 /// </summary>
-public sealed class LuLinear : FlowBijector
+public sealed class LuLinear : FlowBijector, ISerializableFlowLayer<LuLinear>
 {
     private readonly int[] _permutation;
     private readonly int[] _inversePermutation;
@@ -78,6 +79,26 @@ public sealed class LuLinear : FlowBijector
         var l = (Lower.On(t) * t.Constant(_strictLower)) + identity;
         var u = (Upper.On(t) * t.Constant(_strictUpper)) + (Ops.Exp(LogDiagonal.On(t)) * identity);
         return (l, u);
+    }
+
+
+    /// <inheritdoc/>
+    public static string TypeName => "lu-linear";
+
+    /// <inheritdoc/>
+    public static LuLinear Read(FlowLayerReader reader)
+    {
+        ArgumentNullException.ThrowIfNull(reader);
+        int d = reader.Dimension;
+        var permutation = reader.Permutation("permutation", d);
+        return reader.Create((2L * d * d) + (2L * d), () => new LuLinear(d, permutation));
+    }
+
+    /// <inheritdoc/>
+    protected internal override void WriteConfiguration(FlowLayerWriter writer)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        writer.Integers("permutation", _permutation);
     }
 
     /// <inheritdoc/>

@@ -1,5 +1,6 @@
 using Inference.Autodiff;
 using Inference.Randomness;
+using Inference.Flows.Serialization;
 
 namespace Inference.Flows.Bijectors;
 
@@ -7,7 +8,7 @@ namespace Inference.Flows.Bijectors;
 /// A fixed permutation of the coordinates, y[j] = x[index[j]], placed between coupling or autoregressive
 /// layers so that every coordinate is transformed and conditions the others. log|J| = 0.
 /// </summary>
-public sealed class Permutation : FlowBijector
+public sealed class Permutation : FlowBijector, ISerializableFlowLayer<Permutation>
 {
     private readonly int[] _index;
     private readonly int[] _inverse;
@@ -59,6 +60,26 @@ public sealed class Permutation : FlowBijector
 
     /// <summary>The permutation the RealNVP, spline and autoregressive builders put between layers: a swap for D = 2, random otherwise.</summary>
     public static Permutation Mixing(int dimension, Rng rng) => dimension <= 2 ? Reverse(dimension) : Random(dimension, rng);
+
+
+    /// <inheritdoc/>
+    public static string TypeName => "permutation";
+
+    /// <inheritdoc/>
+    public static Permutation Read(FlowLayerReader reader)
+    {
+        ArgumentNullException.ThrowIfNull(reader);
+        int d = reader.Dimension;
+        var index = reader.Permutation("index", d);
+        return reader.Create(0, () => new Permutation(index));
+    }
+
+    /// <inheritdoc/>
+    protected internal override void WriteConfiguration(FlowLayerWriter writer)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        writer.Integers("index", _index);
+    }
 
     /// <inheritdoc/>
     protected override Var ForwardCore(Var x, out Var logAbsDetJacobian)

@@ -1,5 +1,6 @@
 using Inference.Autodiff;
 using Inference.Randomness;
+using Inference.Flows.Serialization;
 
 namespace Inference.Flows.Bijectors;
 
@@ -13,7 +14,7 @@ namespace Inference.Flows.Bijectors;
 /// equation, solved by safeguarded Newton on the values; one Newton step is then recorded on the tape from
 /// the solution, which gives the exact (implicit-function) gradient.
 /// </remarks>
-public sealed class Planar : FlowBijector
+public sealed class Planar : FlowBijector, ISerializableFlowLayer<Planar>
 {
     /// <summary>Creates the layer with u, w uniform in ±√(1/D) and b = 0.</summary>
     public Planar(int dimension, Rng rng)
@@ -64,6 +65,18 @@ public sealed class Planar : FlowBijector
     {
         var ld = Ops.Log(1 + ((1 - Ops.Square(Ops.Tanh(a))) * wDotUHat));
         return like.Shape.Rank == 1 ? ld : Ops.Reshape(ld, Shape.Vector(like.Shape[0]));
+    }
+
+
+    /// <inheritdoc/>
+    public static string TypeName => "planar";
+
+    /// <inheritdoc/>
+    public static Planar Read(FlowLayerReader reader)
+    {
+        ArgumentNullException.ThrowIfNull(reader);
+        int d = reader.Dimension;
+        return reader.Create((2L * d) + 1, () => new Planar(d, reader.Rng));
     }
 
     /// <inheritdoc/>

@@ -1,5 +1,6 @@
 using Inference.Autodiff;
 using Inference.Randomness;
+using Inference.Flows.Serialization;
 
 namespace Inference.Flows.Bijectors;
 
@@ -11,7 +12,7 @@ namespace Inference.Flows.Bijectors;
 /// <remarks>
 /// The inverse is closed-form: |y − x₀| = r(1 + β/(α + r)) is a quadratic in r with one non-negative root.
 /// </remarks>
-public sealed class Radial : FlowBijector
+public sealed class Radial : FlowBijector, ISerializableFlowLayer<Radial>
 {
     /// <summary>Creates the layer with x₀ uniform in ±√(1/D) and α̂ = β̂ = 0.</summary>
     public Radial(int dimension, Rng rng)
@@ -56,6 +57,18 @@ public sealed class Radial : FlowBijector
         var bh = beta * h;
         var ld = ((Dimension - 1) * Ops.Log(1 + bh)) + Ops.Log(1 + bh - (bh * h * r));
         return like.Shape.Rank == 1 ? ld : Ops.Reshape(ld, Shape.Vector(like.Shape[0]));
+    }
+
+
+    /// <inheritdoc/>
+    public static string TypeName => "radial";
+
+    /// <inheritdoc/>
+    public static Radial Read(FlowLayerReader reader)
+    {
+        ArgumentNullException.ThrowIfNull(reader);
+        int d = reader.Dimension;
+        return reader.Create(d + 2L, () => new Radial(d, reader.Rng));
     }
 
     /// <inheritdoc/>

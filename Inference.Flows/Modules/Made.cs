@@ -16,10 +16,15 @@ namespace Inference.Flows.Modules;
 public sealed class Made : Module
 {
     private readonly MaskedLinear[] _layers;
+    private readonly Linear? _context;
 
-    /// <summary>Creates the network.</summary>
-    public Made(int dimension, IReadOnlyList<int> hidden, int parametersPerDimension, Rng rng, Activation activation = Activation.Relu, bool zeroInitLast = true)
+    /// <summary>
+    /// Creates the network; with <paramref name="contextDimension"/> &gt; 0 a context y enters every unit of the first
+    /// hidden layer through an unmasked linear map (nflows' conditional MADE), so every output may depend on y.
+    /// </summary>
+    public Made(int dimension, IReadOnlyList<int> hidden, int parametersPerDimension, Rng rng, Activation activation = Activation.Relu, bool zeroInitLast = true, int contextDimension = 0)
     {
+        ArgumentOutOfRangeException.ThrowIfNegative(contextDimension);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(dimension);
         ArgumentNullException.ThrowIfNull(hidden);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(parametersPerDimension);
@@ -54,19 +59,37 @@ public sealed class Made : Module
             var from = degrees[l];
             bool last = l == _layers.Length - 1;
             var to = last ? outDegrees : degrees[l + 1];
-            var mask = new Tensor(Shape.Matrix(from.Length, to.Length));
+            var mask = new Tensor(Shape.Matrix(to.Length, from.Length));
             for (int i = 0; i < from.Length; i++)
             {
                 for (int j = 0; j < to.Length; j++)
                 {
                     bool connected = last ? to[j] > from[i] : to[j] >= from[i];
-                    mask[(i * to.Length) + j] = connected ? 1 : 0;
+                    mask[(j * from.Length) + i] = connected ? 1 : 0;
                 }
             }
 
             _layers[l] = RegisterModule($"layers.{l}", new MaskedLinear(mask, rng, zeroInit: last && zeroInitLast));
         }
+
+        if (contextDimension > 0)
+        {
+            _context = RegisterModule("context", new Linear(contextDimension, hidden[0], rng));
+        }
+
+        ContextDimension = contextDimension;
     }
+
+    /// <summary>The number of values a network of these sizes holds (masked weights counted whole, as they are stored).</summary>
+    public static long CountParameters(long dimension, IReadOnlyList<int> hidden, long parametersPerDimension, long contextDimension)
+    {
+        ArgumentNullException.ThrowIfNull(hidden);
+        long count = Mlp.CountParameters(dimension, hidden, dimension * parametersPerDimension);
+        return contextDimension > 0 && hidden.Count > 0 && count < long.MaxValue ? count + Linear.CountParameters(contextDimension, hidden[0]) : count;
+    }
+
+    /// <summary>The width of the context y (0 when unconditional).</summary>
+    public int ContextDimension { get; }
 
     /// <summary>D.</summary>
     public int Dimension { get; }
@@ -81,12 +104,27 @@ public sealed class Made : Module
     public Activation ActivationFunction { get; }
 
     /// <summary>The outputs [batch, D·P] for x [batch, D].</summary>
-    public Var Forward(Var x)
+    public Var Forward(Var x) => Forward(x, default);
+
+    /// <summary>The outputs [batch, D·P] for x [batch, D] and context rows [batch, C] (default when unconditional).</summary>
+    public Var Forward(Var x, Var context)
     {
+        if (_context is not null && context.Tape is null)
+        {
+            throw new ArgumentException($"This MADE is conditional: it needs a context of {ContextDimension} values.", nameof(context));
+        }
+
         var h = x;
         for (int l = 0; l < _layers.Length; l++)
         {
             bool hidden = l < _layers.Length - 1;
+            if (l == 0 && _context is not null)
+            {
+                h = _layers[0].Forward(h) + _context.Forward(context);
+                h = Mlp.Activate(h, ActivationFunction);
+                continue;
+            }
+
             if (hidden && ActivationFunction == Activation.Relu)
             {
                 h = _layers[l].ForwardRelu(h);

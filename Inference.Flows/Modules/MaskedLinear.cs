@@ -4,21 +4,21 @@ using Inference.Randomness;
 namespace Inference.Flows.Modules;
 
 /// <summary>
-/// y = x(W ⊙ M) + b: a linear layer whose fixed 0/1 mask M [in, out] cuts connections (MADE's autoregressive
-/// structure). Masked weights never affect the output and get zero gradient.
+/// y = x(W ⊙ M)ᵀ + b: a linear layer whose fixed 0/1 mask M [out, in] cuts connections (MADE's autoregressive
+/// structure). W is laid out [out, in] as TorchSharp's. Masked weights never affect the output and get zero gradient.
 /// </summary>
 public sealed class MaskedLinear : Module
 {
     private readonly Tensor _mask;
 
-    /// <summary>Creates the layer with mask <paramref name="mask"/> [in, out] (entries 0 or 1).</summary>
+    /// <summary>Creates the layer with mask <paramref name="mask"/> [out, in] (entries 0 or 1).</summary>
     public MaskedLinear(Tensor mask, Rng rng, bool zeroInit = false)
     {
         ArgumentNullException.ThrowIfNull(mask);
         ArgumentNullException.ThrowIfNull(rng);
         if (mask.Shape.Rank != 2)
         {
-            throw new ArgumentException($"The mask must be [in, out]; got {mask.Shape}.", nameof(mask));
+            throw new ArgumentException($"The mask must be [out, in]; got {mask.Shape}.", nameof(mask));
         }
 
         foreach (double m in mask.Data)
@@ -30,26 +30,17 @@ public sealed class MaskedLinear : Module
         }
 
         _mask = mask;
-        Inputs = mask.Shape[0];
-        Outputs = mask.Shape[1];
+        Inputs = mask.Shape[1];
+        Outputs = mask.Shape[0];
         // PyTorch's nn.Linear initialization (as nflows' MaskedLinear): W and b uniform in ±1/√in, W masked
         var w = new Tensor(mask.Shape);
         var b = new Tensor(Shape.Vector(Outputs));
         if (!zeroInit)
         {
-            double limit = 1 / Math.Sqrt(Inputs);
-            for (int i = 0; i < w.Length; i++)
-            {
-                w[i] = mask[i] * rng.Uniform(-limit, limit);
-            }
-
-            for (int j = 0; j < Outputs; j++)
-            {
-                b[j] = rng.Uniform(-limit, limit);
-            }
+            Linear.UniformInit(w, b, rng, mask);
         }
 
-        Weight = RegisterParameter("weight", w);
+        Weight = RegisterParameter(new Parameter("weight", w, transposedInVersion1: true));
         Bias = RegisterParameter("bias", b);
     }
 
@@ -59,24 +50,24 @@ public sealed class MaskedLinear : Module
     /// <summary>Output width.</summary>
     public int Outputs { get; }
 
-    /// <summary>The mask M [in, out].</summary>
+    /// <summary>The mask M [out, in].</summary>
     public Tensor Mask => _mask;
 
-    /// <summary>W [in, out].</summary>
+    /// <summary>W [out, in].</summary>
     public Parameter Weight { get; }
 
     /// <summary>b [out].</summary>
     public Parameter Bias { get; }
 
-    /// <summary>x(W ⊙ M) + b for x [batch, in].</summary>
+    /// <summary>x(W ⊙ M)ᵀ + b for x [batch, in].</summary>
     public Var Forward(Var x)
     {
         var t = x.Tape;
         var w = Weight.On(t) * t.Constant(_mask);
-        return x.Shape.Rank == 2 ? Ops.Linear(x, w, Bias.On(t)) : Ops.MatMul(x, w) + Bias.On(t);
+        return x.Shape.Rank == 2 ? Ops.Linear(x, w, Bias.On(t)) : Ops.MatMul(w, x) + Bias.On(t);
     }
 
-    /// <summary>max(x(W ⊙ M) + b, 0), fused into one node for a batch.</summary>
+    /// <summary>max(x(W ⊙ M)ᵀ + b, 0), fused into one node for a batch.</summary>
     public Var ForwardRelu(Var x)
     {
         if (x.Shape.Rank != 2)

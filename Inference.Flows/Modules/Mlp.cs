@@ -43,6 +43,33 @@ public sealed class Mlp : Module
     /// <summary>The hidden activation.</summary>
     public Activation ActivationFunction { get; }
 
+    /// <summary>
+    /// The number of values a network of these sizes holds, without building it (saturating at <see cref="long.MaxValue"/>,
+    /// so that a flow file's sizes can be checked before anything is allocated).
+    /// </summary>
+    public static long CountParameters(long inputs, IReadOnlyList<int> hidden, long outputs)
+    {
+        ArgumentNullException.ThrowIfNull(hidden);
+        try
+        {
+            checked
+            {
+                long total = 0, width = inputs;
+                foreach (int h in hidden)
+                {
+                    total += Linear.CountParameters(width, h);
+                    width = h;
+                }
+
+                return total + Linear.CountParameters(width, outputs);
+            }
+        }
+        catch (OverflowException)
+        {
+            return long.MaxValue;
+        }
+    }
+
     /// <summary>The network applied to x [batch, in].</summary>
     public Var Forward(Var x)
     {

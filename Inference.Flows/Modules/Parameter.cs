@@ -10,12 +10,18 @@ public sealed class Parameter
 {
     /// <summary>Creates a parameter holding <paramref name="value"/>.</summary>
     public Parameter(string name, Tensor value)
+        : this(name, value, transposedInVersion1: false)
+    {
+    }
+
+    internal Parameter(string name, Tensor value, bool transposedInVersion1)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
         ArgumentNullException.ThrowIfNull(value);
         Name = name;
         Value = value;
         Grad = new double[value.Length];
+        TransposedInVersion1 = transposedInVersion1;
     }
 
     /// <summary>The parameter's name within its module.</summary>
@@ -26,6 +32,12 @@ public sealed class Parameter
 
     /// <summary>The accumulated gradient.</summary>
     public double[] Grad { get; }
+
+    /// <summary>
+    /// Whether version-1 flow files stored this [out, in] weight as [in, out] (the layout before the weights followed
+    /// TorchSharp's); the loader transposes such a parameter when it reads a version-1 file.
+    /// </summary>
+    internal bool TransposedInVersion1 { get; }
 
     /// <summary>
     /// The parameter as a variable on <paramref name="tape"/>, created once per tape generation. The binding lives

@@ -28,7 +28,7 @@ internal sealed record TrainingRecord(double[] History, int PlannedSteps, int Ba
 public readonly record struct VariationalEstimate(string Name, double Mean, double StandardDeviation, double PsisMean, double PsisStandardDeviation);
 
 /// <summary>The outcome of a variational fit, with an honest quality check: PSIS k̂ and warnings in words.</summary>
-public sealed class FitResult
+public sealed class FitResult : Inference.Transforms.IFittedTransport
 {
     /// <summary>PSIS k̂ below this: the fit is good (Yao et al. 2018).</summary>
     public const double GoodParetoK = 0.5;
@@ -68,6 +68,9 @@ public sealed class FitResult
 
     /// <summary>The fitted flow (with restarts: the best one).</summary>
     public FlowDistribution Flow { get; }
+
+    /// <inheritdoc/>
+    Inference.Transforms.IBijector Inference.Transforms.IFittedTransport.Transform => Flow.Transform;
 
     /// <summary>The final ELBO of every restart, in order (one entry without restarts).</summary>
     public IReadOnlyList<double> RestartElbos { get; internal set; }

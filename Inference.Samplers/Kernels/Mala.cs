@@ -11,14 +11,14 @@ namespace Inference.Samplers.Kernels;
 /// </summary>
 public sealed class Mala : ProposalKernel
 {
-    /// <inheritdoc/>
-    public override string Name => "mala";
+    /// <summary>Creates the kernel.</summary>
+    public Mala()
+        : base(new KernelInfo("mala", 0.574))
+    {
+    }
 
     /// <inheritdoc/>
-    public override double DefaultTargetAcceptance => 0.574;
-
-    /// <inheritdoc/>
-    internal override double Propose(PhasePoint state, ILogDensityEvaluator target, HmcParameters parameters, Rng rng, ProposalWorkspace workspace)
+    internal override double Propose(PhasePoint state, ILogDensityEvaluator target, KernelParameters parameters, Rng rng, ProposalWorkspace workspace)
     {
         var w = workspace;
         var metric = parameters.Metric;

@@ -34,7 +34,7 @@ public sealed class NutsOptions
 /// sampling at the top level and uniform merging inside subtrees, divergence when the energy error
 /// exceeds <see cref="NutsOptions.MaxDeltaH"/> (a NaN energy counts as divergent).
 /// </summary>
-public sealed class Nuts : IHamiltonianKernel
+public sealed class Nuts : IMcmcKernel
 {
     private readonly NutsOptions _options;
 
@@ -43,27 +43,33 @@ public sealed class Nuts : IHamiltonianKernel
     {
         _options = options ?? new NutsOptions();
         _options.Validate();
+        Info = new KernelInfo("nuts", 0.8, _options.MaxTreeDepth);
     }
 
     /// <inheritdoc/>
-    public string Name => "nuts";
+    public KernelInfo Info { get; }
 
     /// <summary>The options.</summary>
     public NutsOptions Options => _options;
 
     /// <inheritdoc/>
-    public object CreateWorkspace(int dimension) => new Workspace(dimension, _options.MaxTreeDepth);
-
-    /// <inheritdoc/>
-    public Transition Move(PhasePoint state, ILogDensityEvaluator target, HmcParameters parameters, Rng rng, object workspace)
+    public IChainKernel CreateChain(int dimension)
     {
-        ArgumentNullException.ThrowIfNull(state);
-        ArgumentNullException.ThrowIfNull(target);
-        ArgumentNullException.ThrowIfNull(parameters);
-        ArgumentNullException.ThrowIfNull(rng);
-        var w = workspace as Workspace ?? throw new ArgumentException("The workspace was not created by this kernel.", nameof(workspace));
-        var run = new TreeBuilder(w, target, parameters.Metric, parameters.StepSize, rng, _options.MaxDeltaH);
-        return run.Transition(state, _options.MaxTreeDepth);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(dimension);
+        return new Chain(new Workspace(dimension, _options.MaxTreeDepth), _options);
+    }
+
+    private sealed class Chain(Workspace workspace, NutsOptions options) : IChainKernel
+    {
+        public Transition Move(PhasePoint state, ILogDensityEvaluator target, KernelParameters parameters, Rng rng)
+        {
+            ArgumentNullException.ThrowIfNull(state);
+            ArgumentNullException.ThrowIfNull(target);
+            ArgumentNullException.ThrowIfNull(parameters);
+            ArgumentNullException.ThrowIfNull(rng);
+            var run = new TreeBuilder(workspace, target, parameters.Metric, parameters.StepSize, rng, options.MaxDeltaH);
+            return run.Transition(state, options.MaxTreeDepth);
+        }
     }
 
     internal sealed class Workspace

@@ -1,42 +1,48 @@
 using Inference.Densities;
 using Inference.Randomness;
+using Inference.Samplers.Adaptation;
 using Inference.Samplers.Hamiltonian;
 
 namespace Inference.Samplers.Kernels;
 
 /// <summary>
 /// Base of the Metropolis–Hastings proposal kernels (RWM, MALA): a kernel fills in a proposal and returns its
-/// log acceptance ratio; the base checks arguments and accepts or rejects. Their scale is adapted by
-/// Robbins–Monro during warmup.
+/// log acceptance ratio; the base accepts or rejects. Their scale is adapted by Robbins–Monro during warmup. The
+/// hierarchy is closed (the constructor is private to this assembly): a new proposal kernel implements
+/// <see cref="IMcmcKernel"/> directly.
 /// </summary>
-public abstract class ProposalKernel : IHamiltonianKernel
+public abstract class ProposalKernel : IMcmcKernel
 {
-    /// <inheritdoc/>
-    public abstract string Name { get; }
+    private protected ProposalKernel(KernelInfo info) => Info = info;
 
     /// <inheritdoc/>
-    public abstract double DefaultTargetAcceptance { get; }
+    public KernelInfo Info { get; }
+
+    /// <summary>Robbins–Monro on the log scale within Stan's windows: per-iteration acceptance is too noisy for dual averaging's short windows.</summary>
+    public IWarmupAdaptation DefaultAdaptation => StanWarmup.RobbinsMonro;
 
     /// <inheritdoc/>
-    public StepSizeAdaptation StepSizeAdaptation => StepSizeAdaptation.RobbinsMonro;
-
-    /// <inheritdoc/>
-    public object CreateWorkspace(int dimension) => new ProposalWorkspace(dimension);
-
-    /// <inheritdoc/>
-    public Transition Move(PhasePoint state, ILogDensityEvaluator target, HmcParameters parameters, Rng rng, object workspace)
+    public IChainKernel CreateChain(int dimension)
     {
-        ArgumentNullException.ThrowIfNull(state);
-        ArgumentNullException.ThrowIfNull(target);
-        ArgumentNullException.ThrowIfNull(parameters);
-        ArgumentNullException.ThrowIfNull(rng);
-        var w = workspace as ProposalWorkspace ?? throw new ArgumentException("The workspace was not created by this kernel.", nameof(workspace));
-        double logRatio = Propose(state, target, parameters, rng, w);
-        return ProposalWorkspace.Decide(state, w.Proposal, logRatio, parameters.StepSize, rng);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(dimension);
+        return new Chain(this, new ProposalWorkspace(dimension));
     }
 
     /// <summary>Fills <c>workspace.Proposal</c> (position, log-density, gradient) and returns log α before the min(1, ·).</summary>
-    internal abstract double Propose(PhasePoint state, ILogDensityEvaluator target, HmcParameters parameters, Rng rng, ProposalWorkspace workspace);
+    internal abstract double Propose(PhasePoint state, ILogDensityEvaluator target, KernelParameters parameters, Rng rng, ProposalWorkspace workspace);
+
+    private sealed class Chain(ProposalKernel kernel, ProposalWorkspace workspace) : IChainKernel
+    {
+        public Transition Move(PhasePoint state, ILogDensityEvaluator target, KernelParameters parameters, Rng rng)
+        {
+            ArgumentNullException.ThrowIfNull(state);
+            ArgumentNullException.ThrowIfNull(target);
+            ArgumentNullException.ThrowIfNull(parameters);
+            ArgumentNullException.ThrowIfNull(rng);
+            double logRatio = kernel.Propose(state, target, parameters, rng, workspace);
+            return ProposalWorkspace.Decide(state, workspace.Proposal, logRatio, parameters.StepSize, rng);
+        }
+    }
 }
 
 /// <summary>Buffers and the accept/reject step shared by the proposal kernels.</summary>

@@ -11,14 +11,14 @@ namespace Inference.Samplers.Kernels;
 /// </summary>
 public sealed class RandomWalkMetropolis : ProposalKernel
 {
-    /// <inheritdoc/>
-    public override string Name => "rwm";
+    /// <summary>Creates the kernel.</summary>
+    public RandomWalkMetropolis()
+        : base(new KernelInfo("rwm", 0.234))
+    {
+    }
 
     /// <inheritdoc/>
-    public override double DefaultTargetAcceptance => 0.234;
-
-    /// <inheritdoc/>
-    internal override double Propose(PhasePoint state, ILogDensityEvaluator target, HmcParameters parameters, Rng rng, ProposalWorkspace workspace)
+    internal override double Propose(PhasePoint state, ILogDensityEvaluator target, KernelParameters parameters, Rng rng, ProposalWorkspace workspace)
     {
         var w = workspace;
         var proposal = w.Proposal;

@@ -1,5 +1,6 @@
 using Inference.Autodiff;
 using Inference.Densities;
+using Inference.Samplers.Kernels;
 using Inference.Transforms;
 
 namespace Inference.Samplers.Reparam;
@@ -53,7 +54,7 @@ public sealed class NeuTraDensity : IConstrainedDensity
     /// <inheritdoc/>
     public IDrawConstrainer CreateConstrainer() => new Evaluator(this);
 
-    private sealed class Evaluator : ILogDensityEvaluator, IDrawConstrainer
+    private sealed class Evaluator : ILogDensityEvaluator, IDrawConstrainer, IBatchValueEvaluator
     {
         private readonly NeuTraDensity _owner;
         private readonly ILogDensityEvaluator _inner;
@@ -62,6 +63,10 @@ public sealed class NeuTraDensity : IConstrainedDensity
         private readonly Tape _tape = new() { BindsVariables = false };
         private readonly double[] _targetGradient;
         private readonly CustomOp _targetOp;
+        // the last batch's base points and their images, so recording an accepted proposal needs no second pass
+        private double[] _cachedZ = [];
+        private double[] _cachedX = [];
+        private int _cachedRows;
 
         public Evaluator(NeuTraDensity owner)
         {
@@ -117,13 +122,53 @@ public sealed class NeuTraDensity : IConstrainedDensity
             }
         }
 
+        public void LogDensityBatch(ReadOnlySpan<double> points, Span<double> values)
+        {
+            int d = Dimension, n = values.Length;
+            if (points.Length != n * d)
+            {
+                throw new ArgumentException($"Expected {n} points of {d} coordinates.", nameof(points));
+            }
+
+            using var session = _tape.Begin();
+            using var scope = _tape.NoGrad();
+            var y = _owner._transform.Forward(_tape.Constant(points, Shape.Matrix(n, d)), out var logDet);
+            var images = y.Value;
+            var logDets = logDet.Value;
+            if (_cachedZ.Length < n * d)
+            {
+                _cachedZ = new double[n * d];
+                _cachedX = new double[n * d];
+            }
+
+            points.CopyTo(_cachedZ);
+            images[..(n * d)].CopyTo(_cachedX);
+            _cachedRows = n;
+            for (int i = 0; i < n; i++)
+            {
+                values[i] = _inner.LogDensity(images.Slice(i * d, d)) + logDets[i];
+            }
+        }
+
         public void Constrain(ReadOnlySpan<double> x, Span<double> destination)
         {
-            using var session = _tape.Begin();
-            double[] position;
-            using (_tape.NoGrad())
+            int d = Dimension;
+            double[]? position = null;
+            for (int i = 0; i < _cachedRows && position is null; i++)
             {
-                position = _owner._transform.Forward(_tape.Constant(x), out _).Value.ToArray();
+                if (x.SequenceEqual(_cachedZ.AsSpan(i * d, d)))
+                {
+                    position = _cachedX.AsSpan(i * d, d).ToArray();
+                }
+            }
+
+            if (position is null)
+            {
+                using var session = _tape.Begin();
+                using (_tape.NoGrad())
+                {
+                    position = _owner._transform.Forward(_tape.Constant(x), out _).Value.ToArray();
+                }
             }
 
             if (_innerConstrainer is null)

@@ -1,9 +1,10 @@
+using Inference.Samplers.Adaptation;
 using Inference.Samplers.Hamiltonian;
 
 namespace Inference.Samplers.Running;
 
 /// <summary>How to run chains: counts, seed, parallelism and warmup adaptation (Stan's defaults).</summary>
-public sealed class RunSettings
+public sealed record RunSettings
 {
     /// <summary>Number of chains.</summary>
     public int Chains { get; init; } = 4;
@@ -38,8 +39,17 @@ public sealed class RunSettings
     /// <summary>Initial positions are drawn uniformly from (−radius, radius) on the unconstrained scale.</summary>
     public double InitRadius { get; init; } = 2;
 
-    /// <summary>Optional initial unconstrained position per chain (overrides random initialization).</summary>
+    /// <summary>
+    /// Optional initial unconstrained position per chain (overrides random initialization). The runner refuses, before
+    /// any chain starts, a position where the log-density or its gradient is not finite.
+    /// </summary>
     public IReadOnlyList<double[]>? InitialPositions { get; init; }
+
+    /// <summary>How warmup adapts the kernel (default: the kernel's <see cref="Kernels.IMcmcKernel.DefaultAdaptation"/>, Stan's windows).</summary>
+    public IWarmupAdaptation? Adaptation { get; init; }
+
+    /// <summary>Warmup plus sampling iterations of one chain (checked by <see cref="Validate"/> to fit an int).</summary>
+    public int TotalIterations => Warmup + (Draws * Thin);
 
     /// <summary>Checks the settings against a density of <paramref name="dimension"/>.</summary>
     public void Validate(int dimension)
@@ -60,9 +70,42 @@ public sealed class RunSettings
             throw new ArgumentOutOfRangeException(nameof(InitialStepSize), InitialStepSize, "Must be positive and finite.");
         }
 
-        if (InitialPositions is not null && (InitialPositions.Count != Chains || InitialPositions.Any(p => p is null || p.Length != dimension)))
+        if ((long)Draws * Thin > int.MaxValue)
         {
-            throw new ArgumentException($"InitialPositions needs one position of length {dimension} per chain.", nameof(InitialPositions));
+            throw new ArgumentOutOfRangeException(nameof(Thin), Thin, $"Draws × Thin = {(long)Draws * Thin} sampling iterations per chain exceeds {int.MaxValue}.");
+        }
+
+        if (Warmup + ((long)Draws * Thin) > int.MaxValue)
+        {
+            throw new ArgumentOutOfRangeException(nameof(Warmup), Warmup, $"Warmup + Draws × Thin = {Warmup + ((long)Draws * Thin)} iterations per chain exceeds {int.MaxValue}.");
+        }
+
+        if (!(InitRadius >= 0) || double.IsInfinity(InitRadius))
+        {
+            throw new ArgumentOutOfRangeException(nameof(InitRadius), InitRadius, "Must be finite and non-negative.");
+        }
+
+        if (InitialPositions is not null)
+        {
+            if (InitialPositions.Count != Chains)
+            {
+                throw new ArgumentException($"InitialPositions holds {InitialPositions.Count} positions for {Chains} chains; it needs one per chain.", nameof(InitialPositions));
+            }
+
+            for (int c = 0; c < Chains; c++)
+            {
+                var p = InitialPositions[c];
+                if (p is null || p.Length != dimension)
+                {
+                    throw new ArgumentException($"Chain {c + 1}: InitialPositions[{c}] has {(p is null ? "no position" : $"length {p.Length}")}; the density has dimension {dimension}.", nameof(InitialPositions));
+                }
+
+                int bad = Array.FindIndex(p, v => !double.IsFinite(v));
+                if (bad >= 0)
+                {
+                    throw new ArgumentException($"Chain {c + 1}: InitialPositions[{c}][{bad}] is {p[bad]}; positions must be finite.", nameof(InitialPositions));
+                }
+            }
         }
 #pragma warning restore CA2208
     }

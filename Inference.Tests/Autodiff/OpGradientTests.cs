@@ -162,14 +162,36 @@ public class OpGradientTests
         new("matvec", v => Ops.MatMul(v[0], v[1]), U(-1, 1, M(7, 6), V(6))),
         new("vecmat", v => Ops.MatMul(v[0], v[1]), U(-1, 1, V(6), M(6, 9))),
         new("matmul vectors", v => Ops.MatMul(v[0], v[1]), U(-1, 1, V(6), V(6))),
-        new("linear", v => Ops.Linear(v[0], v[1], v[2]), U(-1, 1, M(5, 4), M(4, 3), V(3))),
-        new("linear 512-bit tiles and tails", v => Ops.Linear(v[0], v[1], v[2]), U(-1, 1, M(9, 7), M(7, 37), V(37))),
+        new("linear", v => Ops.Linear(v[0], v[1], v[2]), U(-1, 1, M(5, 4), M(3, 4), V(3))),
+        new("linear 512-bit tiles and tails", v => Ops.Linear(v[0], v[1], v[2]), U(-1, 1, M(9, 7), M(37, 7), V(37))),
+        new("linear, 20 rows (transposed-weight path)", v => Ops.Linear(v[0], v[1], v[2]), U(-1, 1, M(20, 7), M(11, 7), V(11))),
         new("take along last axis, rank 3", v => Ops.TakeAlongLastAxis(v[0], TakeIndex12) * 2.0, U(-1, 1, T3(3, 4, 5))),
         new("take along last axis, rank 2, reused", v => Ops.TakeAlongLastAxis(v[0], TakeIndex4) + Ops.Sum(v[0], -1), U(-1, 1, M(4, 6))),
-        new("linear relu", v => Ops.LinearRelu(v[0], v[1], v[2]), U(-1, 1, M(5, 4), M(4, 3), V(3))),
-        new("linear relu, 20 rows, 17 outputs", v => Ops.LinearRelu(v[0], v[1], v[2]), U(-1, 1, M(20, 6), M(6, 17), V(17))),
-        new("linear relu input reused", v => Ops.LinearRelu(v[0], v[1], v[2]) * Ops.Linear(v[0], v[1], v[2]), U(-1, 1, M(5, 4), M(4, 3), V(3))),
-        new("linear input reused", v => Ops.Linear(v[0], v[1], v[2]) + Ops.MatMul(v[0], v[1]), U(-1, 1, M(5, 4), M(4, 3), V(3))),
+        new("linear relu", v => Ops.LinearRelu(v[0], v[1], v[2]), U(-1, 1, M(5, 4), M(3, 4), V(3))),
+        new("linear relu, 20 rows, 17 outputs", v => Ops.LinearRelu(v[0], v[1], v[2]), U(-1, 1, M(20, 6), M(17, 6), V(17))),
+        new("linear relu input reused", v => Ops.LinearRelu(v[0], v[1], v[2]) * Ops.Linear(v[0], v[1], v[2]), U(-1, 1, M(5, 4), M(3, 4), V(3))),
+        new("linear input reused", v => Ops.Linear(v[0], v[1], v[2]) + Ops.MatMul(v[0], Ops.Transpose(v[1])), U(-1, 1, M(5, 4), M(3, 4), V(3))),
+
+        // determinants and solves (well-conditioned: random entries plus 2·I on every matrix)
+        new("log abs det", v => Ops.LogAbsDet(v[0]), rng => [Conditioned(rng, M(4, 4))]),
+        new("log abs det, negative determinant", v => Ops.LogAbsDet(v[0] * -1.0), rng => [Conditioned(rng, M(3, 3))]),
+        new("log abs det batch", v => Ops.LogAbsDet(v[0]), rng => [Conditioned(rng, T3(3, 5, 5))]),
+        new("solve vector", v => Ops.Solve(v[0], v[1]), rng => [Conditioned(rng, M(4, 4)), TestData.Uniform(rng, V(4), -1, 1)]),
+        new("solve matrix", v => Ops.Solve(v[0], v[1]), rng => [Conditioned(rng, M(3, 3)), TestData.Uniform(rng, M(3, 2), -1, 1)]),
+
+        // fused flow nodes: a coupling's bounded log-scales and affine map, an autoregressive layer's log-scale and affine map
+        new("slice tanh", v => Ops.SliceTanh(v[0], 1, 3), U(-2, 2, M(4, 6))),
+        new("slice tanh, input reused", v => Ops.SliceTanh(v[0], 0, 2) * Ops.Slice(v[0], 2, 2), U(-2, 2, M(3, 4))),
+        new("coupling affine", v => Ops.CouplingAffine(v[0], v[1], v[2], v[3], 2, 3), U(-1, 1, M(4, 5), M(4, 3), V(3), M(4, 6))),
+        new("coupling affine, changed first, long rows", v => Ops.CouplingAffine(v[0], v[1], v[2], v[3], 0, 20), U(-1, 1, M(3, 40), M(3, 20), V(20), M(3, 40))),
+        new("coupling affine, inputs reached first", v => Ops.CouplingAffine(v[0], v[1], v[2], v[3], 1, 0) + Ops.Exp(v[0]), U(-1, 1, M(3, 3), M(3, 2), V(2), M(3, 2))),
+        new("coupling affine, shift is t", v => Ops.CouplingAffine(v[0], v[1], v[2], v[1], 2, 0), U(-1, 1, M(3, 4), M(3, 2), V(2))),
+        new("log scaled sigmoid, doubled", v => Ops.LogScaledSigmoid(v[0], 1, ScaledSigmoid.Doubled), U(-6, 6, T3(3, 4, 2))),
+        new("log scaled sigmoid, contracting", v => Ops.LogScaledSigmoid(v[0], 1, ScaledSigmoid.Contracting), U(-6, 6, T3(3, 4, 2))),
+        new("log scaled sigmoid, rank 2, component 0", v => Ops.LogScaledSigmoid(v[0], 0, new ScaledSigmoid(0.5, -1, 0.2)), U(-4, 4, M(5, 3))),
+        new("exp affine", v => Ops.ExpAffine(v[0], v[1], v[2], 0), U(-1, 1, M(3, 4), M(3, 4), T3(3, 4, 2))),
+        new("exp affine after its log-scale", v => Ops.ExpAffine(v[0], Ops.LogScaledSigmoid(v[1], 1, ScaledSigmoid.Doubled), v[1], 0), U(-1, 1, M(3, 4), T3(3, 4, 2))),
+        new("exp affine, shift component 2", v => Ops.ExpAffine(v[0], v[1], v[2], 2) * v[0], U(-1, 1, M(2, 3), M(2, 3), T3(2, 3, 3))),
 
         // fresh-gradient paths: an input reached by several consumers, overwritten first, then added to
         new("slice both halves", v => Ops.Slice(v[0], 0, 2) * Ops.Slice(v[0], 2, 2), U(-1, 1, M(3, 4))),
@@ -220,6 +242,22 @@ public class OpGradientTests
         new("logistic log-lik", v => Ops.Sum((v[2] * Ops.MatMul(v[0], v[1])) - Ops.Softplus(Ops.MatMul(v[0], v[1]))), U(-1, 1, M(8, 3), V(3), V(8))),
         new("reused node", v => (v[0] * v[0]) + Ops.Exp(v[0]) * v[0], U(-1, 1, V(5))),
     ];
+
+    // random entries in ±1 plus 2·I on each matrix of the last two axes (then no pivot is close to zero)
+    private static Tensor Conditioned(Random rng, Shape shape)
+    {
+        var t = TestData.Uniform(rng, shape, -1, 1);
+        int n = shape[shape.Rank - 1];
+        for (int m = 0; m < t.Length / (n * n); m++)
+        {
+            for (int i = 0; i < n; i++)
+            {
+                t[(m * n * n) + (i * n) + i] += 2;
+            }
+        }
+
+        return t;
+    }
 
     private static Tensor Clampable(Random rng)
     {
@@ -308,7 +346,7 @@ public class OpGradientTests
     {
         var rng = new Random(7);
         var x = TestData.Uniform(rng, M(24, 9), -1, 1);
-        var w = TestData.Uniform(rng, M(9, 13), -1, 1);
+        var w = TestData.Uniform(rng, M(13, 9), -1, 1);
         var b = TestData.Uniform(rng, V(13), -1, 1);
         var cot = TestData.Uniform(rng, M(24, 13), -1, 1);
         (double[] Y, double[] Gx, double[] Gw, double[] Gb) Run(Func<Var, Var, Var, Var> layer)

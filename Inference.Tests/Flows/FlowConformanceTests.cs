@@ -2,110 +2,136 @@ using Inference.Flows;
 using Inference.Flows.Bijectors;
 using Inference.Flows.Modules;
 using Inference.Randomness;
+using Inference.Transforms;
 
 namespace Inference.Tests.Flows;
 
-/// <summary>Every flow layer with random (non-identity) parameters, D ∈ {1, 2, 5, 17}: round trip, exact log-Jacobian, batches, gradients.</summary>
+/// <summary>
+/// Every flow layer found by <see cref="FlowCases"/> (each layer's test file contributes its cases), with random
+/// (non-identity) parameters: round trip, exact log-Jacobian, batches against single events, gradients in the input
+/// (and the context of a conditional layer) against finite differences.
+/// </summary>
 public class FlowConformanceTests
 {
-    public sealed record FlowCase(string Name, int Dimension)
+    public static TheoryData<string, int> Cases() => FlowCases.Theory();
+
+    public static TheoryData<string, int> ConditionalCases() => FlowCases.Theory(c => c.ContextDimension > 0);
+
+    /// <summary>The case's layer as a Core bijector: itself, or bound to the case's fixed context when conditional.</summary>
+    internal static IBijector Bijector(string name, int d) => Bound(FlowCases.Make(name, d), FlowCases.Context(name));
+
+    internal static IBijector Bound(FlowBijector flow, double[] context) => flow.IsConditional ? new WithContext(flow, context) : flow;
+
+    private static double[] Input(int d, int seed) => FlowCases.Input(d, seed);
+
+    [Fact]
+    public void EveryLibraryLayer_IsFoundByTheConformanceSuite()
     {
-        public override string ToString() => $"{Name} (D = {Dimension})";
+        var covered = FlowCases.All.Values
+            .SelectMany(c => c.Dimensions.Take(1).SelectMany(d => FlowCases.Layers(FlowCases.Make(c.Name, d))))
+            .Select(l => l.GetType()).ToHashSet();
+        var missing = FlowCases.LibraryLayerTypes().Where(t => !covered.Contains(t)).Select(t => t.Name).ToArray();
+        Assert.True(missing.Length == 0, $"Flow layers with no conformance case (add an IFlowCaseSource in their test file): {string.Join(", ", missing)}");
     }
 
-    private static readonly string[] AnyDimension =
-    [
-        "elementwise affine", "lower-triangular affine", "permutation", "planar", "radial", "actnorm", "lu linear",
-        "iaf", "maf", "iaf (contracting)", "spline autoregressive (iaf)", "spline autoregressive (maf)", "iaf chain", "autoregressive spline chain",
-    ];
-
-    private static readonly string[] TwoOrMore = ["affine coupling", "spline coupling", "realnvp chain", "nsf chain"];
-
-    public static TheoryData<FlowCase> Cases()
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void RoundTrip_AndLogDetsAreOpposite(string name, int d)
     {
-        var data = new TheoryData<FlowCase>();
-        foreach (int d in new[] { 1, 2, 5, 17 })
+        var flow = Bijector(name, d);
+        double tolerance = FlowCases.All[name].RoundTripTolerance;
+        for (int rep = 0; rep < 10; rep++)
         {
-            foreach (var name in AnyDimension)
-            {
-                data.Add(new(name, d));
-            }
+            BijectorChecks.AssertRoundTrip(flow, Input(d, rep), $"{name} (D = {d})", tolerance);
+        }
+    }
 
-            if (d >= 2)
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void LogDet_EqualsBruteForceJacobian(string name, int d)
+    {
+        var flow = Bijector(name, d);
+        for (int rep = 0; rep < 3; rep++)
+        {
+            BijectorChecks.AssertLogDetMatchesBruteForce(flow, Input(d, 50 + rep), $"{name} (D = {d})");
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void Batch_MatchesRowByRow_AndGradientsMatchFiniteDifferences(string name, int d)
+    {
+        var flow = Bijector(name, d);
+        double step = FlowCases.All[name].GradientStep;
+        var rows = Enumerable.Range(0, 3).Select(r => Input(d, 81 + (3 * r))).ToArray(); // unit-scale inputs: finite differences stay accurate
+        var tape = new Tape();
+        var y = flow.Forward(tape.Constant(rows.SelectMany(r => r).ToArray(), Shape.Matrix(3, d)), out var ld);
+        for (int r = 0; r < 3; r++)
+        {
+            var yr = flow.Forward(tape.Constant(rows[r]), out var ldr);
+            Assert.Equal(ldr.Item, ld.Value[r], 1e-12);
+            for (int k = 0; k < d; k++)
             {
-                foreach (var name in TwoOrMore)
+                Assert.Equal(yr.Value[k], y.Value[(r * d) + k], 1e-12);
+            }
+        }
+
+        var input = new Tensor(rows.SelectMany(r => r).ToArray(), Shape.Matrix(3, d));
+        var grad = GradCheck.Check(v => Ops.Sum(Ops.Square(flow.Forward(v[0], out var l))) + Ops.Sum(l), [input], step);
+        Assert.True(grad.MaxRelativeError < 1e-6, $"{name} (D = {d}) forward: {grad}");
+        var gradInverse = GradCheck.Check(v => Ops.Sum(Ops.Square(flow.Inverse(v[0], out var l))) + Ops.Sum(l), [input], step);
+        Assert.True(gradInverse.MaxRelativeError < 1e-6, $"{name} (D = {d}) inverse: {gradInverse}");
+    }
+
+    [Theory]
+    [MemberData(nameof(ConditionalCases))]
+    public void Conditional_GradientsInTheContext_MatchFiniteDifferences_AndPerRowContextsMatchShared(string name, int d)
+    {
+        var flow = FlowCases.Make(name, d);
+        var context = FlowCases.Context(name);
+        int c = context.Length;
+        var x = Enumerable.Range(0, 3).SelectMany(r => Input(d, 91 + (3 * r))).ToArray();
+        double step = FlowCases.All[name].GradientStep;
+        var inputs = new[] { new Tensor(x, Shape.Matrix(3, d)), new Tensor(context, Shape.Vector(c)) };
+        foreach (bool inverse in new[] { false, true })
+        {
+            var grad = GradCheck.Check(
+                v =>
                 {
-                    data.Add(new(name, d));
-                }
-            }
+                    var y = inverse ? flow.Inverse(v[0], v[1], out var l) : flow.Forward(v[0], v[1], out l);
+                    return Ops.Sum(Ops.Square(y)) + Ops.Sum(l);
+                },
+                inputs,
+                step);
+            Assert.True(grad.MaxRelativeError < 1e-6, $"{name} (D = {d}, inverse {inverse}): {grad}");
         }
 
-        // 20 changed coordinates: long rows through the coupling's fused forward nodes (the cases above change at most 8)
-        data.Add(new("affine coupling", 40));
-        data.Add(new("realnvp chain", 40));
-        return data;
+        // a [rows, c] context holding the shared one in every row gives the same map; another context, another map
+        var tape = new Tape();
+        var batch = tape.Constant(x, Shape.Matrix(3, d));
+        var shared = flow.Forward(batch, tape.Constant(context), out var ldShared);
+        var perRow = flow.Forward(batch, tape.Constant([.. context, .. context, .. context], Shape.Matrix(3, c)), out var ldPerRow);
+        Assert.Equal(shared.Value.ToArray(), perRow.Value.ToArray());
+        Assert.Equal(ldShared.Value.ToArray(), ldPerRow.Value.ToArray());
+        var other = flow.Forward(batch, tape.Constant(context.Select(v => v + 1).ToArray()), out _);
+        Assert.NotEqual(shared.Value.ToArray(), other.Value.ToArray());
+        Assert.Throws<InvalidOperationException>(() => flow.Forward(batch, out _));
     }
 
-    internal static FlowBijector Make(FlowCase c) => Make(c.Name, c.Dimension, Seeds.OpInputs + c.Dimension);
-
-    internal static FlowBijector Make(string name, int d, int seed)
+    /// <summary>A conditional layer with its context fixed: an ordinary bijector, so the shared checks apply.</summary>
+    private sealed class WithContext(FlowBijector flow, double[] context) : IBijector
     {
-        var rng = new Rng(seed);
-        FlowBijector flow = name switch
-        {
-            "elementwise affine" => new ElementwiseAffine(d),
-            "lower-triangular affine" => new LowerTriangularAffine(d),
-            "permutation" => Permutation.Random(d, rng),
-            "planar" => new Planar(d, rng),
-            "radial" => new Radial(d, rng),
-            "actnorm" => new ActNorm(d),
-            "lu linear" => LuLinear.WithRandomPermutation(d, rng),
-            "iaf" => new MaskedAffineAutoregressive(d, [16, 16], rng, AutoregressiveDirection.Inverse),
-            "maf" => new MaskedAffineAutoregressive(d, [16, 16], rng, AutoregressiveDirection.Masked),
-            "iaf (contracting)" => new MaskedAffineAutoregressive(d, [16, 16], rng, scale: AffineScale.Contracting),
-            "spline autoregressive (iaf)" => new SplineAutoregressive(d, [16], rng, bins: 5, direction: AutoregressiveDirection.Inverse),
-            "spline autoregressive (maf)" => new SplineAutoregressive(d, [16], rng, bins: 5, direction: AutoregressiveDirection.Masked),
-            "iaf chain" => FlowDistribution.MaskedAutoregressive(d, 3, [16], rng).Transform,
-            "autoregressive spline chain" => FlowDistribution.AutoregressiveSpline(d, 2, [16], rng, bins: 4).Transform,
-            "affine coupling" => new AffineCoupling(d, [16, 16], rng),
-            "spline coupling" => new SplineCoupling(d, [16, 16], rng, bins: 6, swap: true),
-            "realnvp chain" => FlowDistribution.RealNvp(d, 4, [16, 16], rng).Transform,
-            "nsf chain" => FlowDistribution.NeuralSpline(d, 3, [16], rng, bins: 5).Transform,
-            _ => throw new ArgumentException(name, nameof(name)),
-        };
+        public int InputDimension => flow.Dimension;
 
-        // move every parameter off its identity initialization. Spline and autoregressive conditioners get a smaller
-        // push: 0.3 on every weight gives bins e^10 apart, or IAF scales 2·sigmoid(h) near e^-30 across a 17-D chain,
-        // whose inverses lose all digits (or overflow) to conditioning alone
-        double push = new[] { "spline", "nsf", "iaf", "maf" }.Any(k => name.Contains(k, StringComparison.Ordinal)) ? 0.1 : 0.3;
-        foreach (var p in flow.Parameters())
-        {
-            for (int i = 0; i < p.Value.Length; i++)
-            {
-                p.Value[i] += push * rng.Normal();
-            }
-        }
+        public int OutputDimension => flow.Dimension;
 
-        if (flow is ActNorm norm)
-        {
-            norm.MarkInitialized();
-        }
+        public bool HasExactLogDet => flow.HasExactLogDet;
 
-        return flow;
-    }
+        public bool HasAnalyticInverse => flow.HasAnalyticInverse;
 
-    // standard normal inputs, scaled up for some seeds so that spline inputs reach the linear tails
-    private static double[] Input(int d, int seed)
-    {
-        var rng = new Rng(seed);
-        var x = new double[d];
-        rng.Normal(x);
-        for (int i = 0; i < d; i++)
-        {
-            x[i] *= 1 + (seed % 3);
-        }
+        public Var Forward(Var x, out Var logAbsDetJacobian) => flow.Forward(x, x.Tape.Constant(context), out logAbsDetJacobian);
 
-        return x;
+        public Var Inverse(Var y, out Var logAbsDetJacobian) => flow.Inverse(y, y.Tape.Constant(context), out logAbsDetJacobian);
     }
 
     [Theory]
@@ -159,54 +185,6 @@ public class FlowConformanceTests
     }
 
     [Theory]
-    [MemberData(nameof(Cases))]
-    public void RoundTrip_To1e10_AndLogDetsAreOpposite(FlowCase c)
-    {
-        var flow = Make(c);
-        for (int rep = 0; rep < 10; rep++)
-        {
-            BijectorChecks.AssertRoundTrip(flow, Input(c.Dimension, rep), c.ToString());
-        }
-    }
-
-    [Theory]
-    [MemberData(nameof(Cases))]
-    public void LogDet_EqualsBruteForceJacobian(FlowCase c)
-    {
-        var flow = Make(c);
-        for (int rep = 0; rep < 3; rep++)
-        {
-            BijectorChecks.AssertLogDetMatchesBruteForce(flow, Input(c.Dimension, 50 + rep), c.ToString());
-        }
-    }
-
-    [Theory]
-    [MemberData(nameof(Cases))]
-    public void Batch_MatchesRowByRow_AndGradientsMatchFiniteDifferences(FlowCase c)
-    {
-        var flow = Make(c);
-        int d = c.Dimension;
-        var rows = Enumerable.Range(0, 3).Select(r => Input(d, 81 + (3 * r))).ToArray(); // unit-scale inputs: finite differences stay accurate
-        var tape = new Tape();
-        var y = flow.Forward(tape.Constant(rows.SelectMany(r => r).ToArray(), Shape.Matrix(3, d)), out var ld);
-        for (int r = 0; r < 3; r++)
-        {
-            var yr = flow.Forward(tape.Constant(rows[r]), out var ldr);
-            Assert.Equal(ldr.Item, ld.Value[r], 1e-12);
-            for (int k = 0; k < d; k++)
-            {
-                Assert.Equal(yr.Value[k], y.Value[(r * d) + k], 1e-12);
-            }
-        }
-
-        var input = new Tensor(rows.SelectMany(r => r).ToArray(), Shape.Matrix(3, d));
-        var grad = GradCheck.Check(v => Ops.Sum(Ops.Square(flow.Forward(v[0], out var l))) + Ops.Sum(l), [input]);
-        Assert.True(grad.MaxRelativeError < 1e-6, $"{c} forward: {grad}");
-        var gradInverse = GradCheck.Check(v => Ops.Sum(Ops.Square(flow.Inverse(v[0], out var l))) + Ops.Sum(l), [input]);
-        Assert.True(gradInverse.MaxRelativeError < 1e-6, $"{c} inverse: {gradInverse}");
-    }
-
-    [Theory]
     [InlineData("realnvp chain")]
     [InlineData("nsf chain")]
     [InlineData("iaf chain")]
@@ -220,7 +198,7 @@ public class FlowConformanceTests
     public void ParameterGradients_MatchFiniteDifferences(string name)
     {
         // d/dθ of Σ log q(x) over a fixed batch, for every parameter of the flow (through its inverse)
-        var flow = new FlowDistribution(Make(name, 3, 4));
+        var flow = new FlowDistribution(FlowCases.Make(name, 3, 4));
 
         var x = new double[12];
         new Rng(5).Normal(x);
@@ -263,7 +241,7 @@ public class FlowConformanceTests
     {
         // d/dθ of Σ w ⊙ T(z) + Σ log|J| over a fixed batch through the sampling direction, which VI differentiates
         // (the coupling's fused nodes, with 2 and 20 changed coordinates)
-        var flow = Make(name, d, 6);
+        var flow = FlowCases.Make(name, d, 6);
         var z = new double[rows * d];
         var w = new double[rows * d];
         new Rng(7).Normal(z);
@@ -307,7 +285,7 @@ public class FlowConformanceTests
     {
         // every output must depend on some other input: a coordinate that only ever passes through couplings
         // unchanged would have a Jacobian row with nothing off the diagonal
-        var jacobian = BijectorChecks.Jacobian(Make(name, d, 12), Input(d, 7), out _);
+        var jacobian = BijectorChecks.Jacobian(FlowCases.Make(name, d, 12), Input(d, 7), out _);
         for (int i = 0; i < d; i++)
         {
             double offDiagonal = Enumerable.Range(0, d).Where(j => j != i).Sum(j => Math.Abs(jacobian[i, j]));
@@ -358,7 +336,7 @@ public class FlowConformanceTests
     public void AutoregressiveLayers_HaveTriangularJacobians(string name)
     {
         int d = 6;
-        var jacobian = BijectorChecks.Jacobian(Make(name, d, 9), Input(d, 4), out _);
+        var jacobian = BijectorChecks.Jacobian(FlowCases.Make(name, d, 9), Input(d, 4), out _);
         for (int i = 0; i < d; i++)
         {
             for (int j = i + 1; j < d; j++)

@@ -10,7 +10,7 @@ public class KernelConformanceTests
 {
     public static TheoryData<string> Kernels() => ["nuts", "hmc", "mala", "rwm"];
 
-    private static IHamiltonianKernel Make(string name) => name switch
+    private static IMcmcKernel Make(string name) => name switch
     {
         "nuts" => new Nuts(),
         // Stan's default integration time 2π is one full oscillation period for unit-scale directions,
@@ -67,8 +67,8 @@ public class KernelConformanceTests
         // shows as acceptance well below δ, a collapsed one as acceptance near 1. Robbins–Monro (proposal
         // kernels) aims the averaged scale at δ itself.
         double accept = trace.Chains.SelectMany(c => c.Stats).Average(s => s.AcceptStat);
-        double targetAcceptance = kernel.DefaultTargetAcceptance;
-        bool ok = kernel.StepSizeAdaptation == StepSizeAdaptation.DualAveraging
+        double targetAcceptance = kernel.Info.DefaultTargetAcceptance;
+        bool ok = kernel is not ProposalKernel
             ? accept >= targetAcceptance - 0.05 && accept < 0.99
             : Math.Abs(accept - targetAcceptance) <= 0.1;
         if (!ok)

@@ -6,18 +6,18 @@ namespace Inference.Tests.Support;
 /// <summary>Checks shared by the constraint and flow conformance suites (both test Core's IBijector).</summary>
 internal static class BijectorChecks
 {
-    /// <summary>inverse(forward(x)) = x to 1e-10 and the two log-Jacobians are opposite.</summary>
-    public static void AssertRoundTrip(IBijector bijector, double[] x0, string label)
+    /// <summary>inverse(forward(x)) = x to <paramref name="tolerance"/> (1e-10 by default) and the two log-Jacobians are opposite.</summary>
+    public static void AssertRoundTrip(IBijector bijector, double[] x0, string label, double tolerance = 1e-10)
     {
         var tape = new Tape();
         var y = bijector.Forward(tape.Constant(x0), out var ldForward);
         var x1 = bijector.Inverse(y, out var ldInverse);
         for (int i = 0; i < x0.Length; i++)
         {
-            Assert.True(Math.Abs(x1.Value[i] - x0[i]) <= 1e-10 * Math.Max(1, Math.Abs(x0[i])), $"{label}: x[{i}] {x0[i]:R} → {x1.Value[i]:R}");
+            Assert.True(Math.Abs(x1.Value[i] - x0[i]) <= tolerance * Math.Max(1, Math.Abs(x0[i])), $"{label}: x[{i}] {x0[i]:R} → {x1.Value[i]:R}");
         }
 
-        Assert.Equal(-ldForward.Item, ldInverse.Item, 1e-10 * Math.Max(1, Math.Abs(ldForward.Item)));
+        Assert.Equal(-ldForward.Item, ldInverse.Item, tolerance * Math.Max(1, Math.Abs(ldForward.Item)));
     }
 
     /// <summary>

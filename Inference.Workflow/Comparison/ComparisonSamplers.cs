@@ -109,7 +109,7 @@ public static class ComparisonSamplers
         });
     }
 
-    private sealed class ChainSampler(string name, string description, Func<IHamiltonianKernel> kernel, MetricKind metric) : IComparisonSampler
+    private sealed class ChainSampler(string name, string description, Func<IMcmcKernel> kernel, MetricKind metric) : IComparisonSampler
     {
         public string Name => name;
 

@@ -2,10 +2,10 @@ using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 
-namespace Inference.Flows.Bijectors;
+namespace Inference.Autodiff.Kernels;
 
 /// <summary>
-/// Elementwise kernels over one short row (a layer's changed half, 5 to a few hundred values), used by the fused
+/// Elementwise kernels over one short row (a flow layer's changed half, 5 to a few hundred values), used by the fused
 /// coupling nodes once per row: 8 lanes at a time where 512-bit vectors are accelerated, then 4, then scalars, with no
 /// call overhead (TensorPrimitives' per-call dispatch costs more than the work on 5-value rows). All spans of one call
 /// have the same length; an output may be the same span as an input.
