@@ -48,9 +48,9 @@ public sealed class InferenceBuilder
 
 /// <summary>
 /// <c>services.AddInference(…)</c>: Inference's samplers and flows as keyed services by name, with options through IOptions
-/// validated when the host starts (a message naming the option), and the library's warnings through ILogger. The kernels
-/// that exist are registered by name with their defaults: samplers "nuts", "nuts-dense", "hmc", "mala", "rwm"; flows
-/// "realnvp", "iaf", "nsf", "meanfield". Calling it again adds nothing twice.
+/// validated when the host starts (a message naming the option), and the library's warnings through ILogger. Every kernel
+/// of <see cref="Inference.Samplers.Kernels.KernelCatalog"/> is registered by its name with its defaults, and "nuts-dense";
+/// flows "realnvp", "iaf", "nsf", "meanfield". Calling it again adds nothing twice.
 /// </summary>
 public static class InferenceServiceCollectionExtensions
 {
@@ -64,8 +64,12 @@ public static class InferenceServiceCollectionExtensions
         if (!services.Any(d => d.ServiceType == typeof(DefaultsMarker)))
         {
             services.AddSingleton<DefaultsMarker>();
-            builder.AddSampler("nuts").AddSampler("nuts-dense", o => o.Metric = "dense").AddSampler("hmc", o => o.Kernel = "hmc")
-                .AddSampler("mala", o => o.Kernel = "mala").AddSampler("rwm", o => o.Kernel = "rwm");
+            foreach (string kernel in Inference.Samplers.Kernels.KernelCatalog.Names)
+            {
+                builder.AddSampler(kernel, o => o.Kernel = kernel);
+            }
+
+            builder.AddSampler("nuts-dense", o => o.Metric = "dense");
             builder.AddFlow("realnvp").AddFlow("iaf", o => o.Kind = "InverseAutoregressive").AddFlow("nsf", o => o.Kind = "NeuralSpline")
                 .AddFlow("meanfield", o => o.Kind = "MeanField");
         }

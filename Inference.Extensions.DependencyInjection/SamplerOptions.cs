@@ -7,7 +7,7 @@ namespace Inference.Extensions.DependencyInjection;
 /// <summary>A named sampler's settings, bindable from configuration (<c>Inference:Samplers:&lt;name&gt;</c>).</summary>
 public sealed class SamplerOptions
 {
-    /// <summary>The kernel: "nuts" (the default), "hmc", "mala" or "rwm".</summary>
+    /// <summary>The kernel, by its <see cref="KernelCatalog"/> name: "nuts" (the default), "hmc", "mala", "rwm", ….</summary>
     public string Kernel { get; set; } = "nuts";
 
     /// <summary>The metric: "diagonal" (the default), "dense" or "unit".</summary>
@@ -37,15 +37,10 @@ public sealed class SamplerOptions
     /// <summary>Whether to keep the warmup draws.</summary>
     public bool SaveWarmup { get; set; }
 
-    internal static readonly string[] Kernels = ["nuts", "hmc", "mala", "rwm"];
+    internal static IReadOnlyList<string> Kernels => KernelCatalog.Names;
 
-    internal IHamiltonianKernel CreateKernel() => Kernel switch
-    {
-        "nuts" => new Nuts(new NutsOptions { MaxTreeDepth = MaxTreeDepth }),
-        "hmc" => new StaticHmc(),
-        "mala" => new Mala(),
-        _ => new RandomWalkMetropolis(),
-    };
+    // the catalog's kernel with its defaults; NUTS takes the configured tree depth
+    internal IMcmcKernel CreateKernel() => Kernel == "nuts" ? new Nuts(new NutsOptions { MaxTreeDepth = MaxTreeDepth }) : KernelCatalog.Create(Kernel);
 
     internal RunSettings ToRunSettings() => new()
     {

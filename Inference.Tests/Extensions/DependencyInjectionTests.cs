@@ -50,7 +50,12 @@ public class DependencyInjectionTests
         var draws = quick.Sample(EightSchools.Centered().Compile());     // the centered funnel diverges
         Assert.True(draws.Divergences > 0);
         Assert.Contains(logs.Entries, e => e.Level == LogLevel.Warning && e.Message.StartsWith("Sampler 'quick':", StringComparison.Ordinal) && e.Message.Contains("diverged", StringComparison.Ordinal));
-        // the defaults are there by name too
+        // the defaults are there by name too: every kernel of the catalog, and nuts-dense
+        foreach (string kernel in Inference.Samplers.Kernels.KernelCatalog.Names)
+        {
+            Assert.Equal(kernel, provider.GetRequiredKeyedService<IInferenceSampler>(kernel).Options.Kernel);
+        }
+
         Assert.Equal("dense", provider.GetRequiredKeyedService<IInferenceSampler>("nuts-dense").Options.Metric);
         Assert.Equal("NeuralSpline", provider.GetRequiredKeyedService<IInferenceFlow>("nsf").Options.Kind);
     }
