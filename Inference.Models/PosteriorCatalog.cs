@@ -24,7 +24,7 @@ public static class PosteriorCatalog
         {
             "eight_schools-eight_schools_noncentered" => EightSchools.NonCentered(data.Vector("y"), data.Vector("sigma")),
             "eight_schools-eight_schools_centered" => EightSchools.Centered(data.Vector("y"), data.Vector("sigma")),
-            "synth-funnel10" => Funnel.Create((int)data.Scalar("K")),
+            "synth-funnel10" => Funnel.Create(data.Integer("K")),
             "synth-rosenbrock2" => Rosenbrock.Create(data.Scalar("a"), data.Scalar("b"), data.Scalar("mu")),
             "synth-gauss100_rot" => RotatedGaussian.Create(data.Vector("s"), data.Matrix("Q")),
             "sblrc-blr" => LinearRegression.Create(data.Matrix("X"), data.Vector("y")),
