@@ -7,7 +7,11 @@ using Inference.Modeling;
 using Inference.Models;
 using Inference.Randomness;
 using Inference.Results;
+using Inference.Autodiff;
+using Inference.Diagnostics;
 using Inference.Samplers.Hamiltonian;
+using Inference.Samplers.Population;
+using Inference.Workflow.FlowMc;
 using Inference.Samplers.Reparam;
 using Inference.Samplers.Running;
 
@@ -19,7 +23,8 @@ namespace Inference.Benchmarks.Samplers;
 /// method says otherwise), judged against the reference: ESS_bulk per 1000 gradients (of the sampled density, after
 /// warmup), ESS_bulk per second end to end (Laplace and flow fits included, wall time), the worst z of the means and of
 /// q5/q95 (|estimate − ref| / MCSE over every parameter), divergent transitions, the flow's k̂, and the result's warnings.
-/// Methods: nuts, nuts-dense, neutra:FLOW:START[:GLOBAL[:DELTA[:DRAWS]]] (FLOW iaf, realnvp, nsf, or the smaller realnvp-s,
+/// `… flow-mcmc-report flowmc-checks [seeds=3]` prints the flowMC checks (2-D mixture, dual moon) instead.
+/// Methods: nuts, nuts-dense, flowmc, auto[:MAXGLOBAL[:REFIT[:FAMILY[:LAYERS:HIDDEN]]]], neutra:FLOW:START[:GLOBAL[:DELTA[:DRAWS]]] (FLOW iaf, realnvp, nsf, or the smaller realnvp-s,
 /// iaf-s, realnvp-m; START default or laplace; GLOBAL independence moves per NUTS transition; DELTA the target acceptance).
 /// </summary>
 internal static class FlowMcmcReport
@@ -33,7 +38,13 @@ internal static class FlowMcmcReport
         string Get(string key, string fallback) => settings.TryGetValue(key, out var v) ? v : fallback;
         int seeds = int.Parse(Get("seeds", "3"), inv);
         string[] posteriors = Get("posteriors", "synth-funnel10,synth-rosenbrock2,eight_schools-eight_schools_centered,synth-gauss100_rot").Split(',');
-        string[] methods = Get("methods", "nuts,nuts-dense,neutra:iaf:default,neutra:realnvp:default").Split(',');
+        if (args.Contains("flowmc-checks"))
+        {
+            FlowMcChecks(int.Parse(Get("seeds", "3"), inv));
+            return;
+        }
+
+        string[] methods = Get("methods", "nuts,nuts-dense,neutra:iaf:default,neutra:realnvp:default,neutra:realnvp:laplace,flowmc,auto").Split(',');
         int iterations = int.Parse(Get("iterations", "2000"), inv);
         Console.WriteLine(string.Create(inv, $"{seeds} seed(s); ESS/1000 grads and ESS/s: mean over seeds; z: worst seed; div: total share"));
         Console.WriteLine("| posterior | method | ESS/1000 grad | ESS/s (end to end) | max z mean | max z q5/q95 | div % | k̂ | s | unbiased seeds | warnings (first seed) |");
@@ -42,42 +53,125 @@ internal static class FlowMcmcReport
         {
             PosteriorName = posterior;
             var model = PosteriorCatalog.Load(posterior, ReferenceData.Posteriors).Compile();
-            foreach (var method in methods)
+            var rows = methods.ToDictionary(m => m, _ => new Row());
+            // the methods alternate within each seed, so the machine's load falls on all of them alike
+            for (int seed = 1; seed <= seeds; seed++)
             {
-                double essPerGrad = 0, essPerSecond = 0, zMean = 0, zQ = 0, k = 0, seconds = 0;
-                long divergent = 0, transitions = 0;
-                int unbiased = 0;
-                string warnings = "";
-                for (int seed = 1; seed <= seeds; seed++)
+                foreach (var method in methods)
                 {
                     var watch = Stopwatch.StartNew();
                     var (draws, paretoK, words) = RunMethod(method, model, (ulong)seed, iterations);
                     double wall = watch.Elapsed.TotalSeconds;
                     var cmp = ReferenceComparison.Of(draws, posterior);
-                    essPerGrad += 1000 * cmp.EssBulkMin / draws.SamplingGradients / seeds;
-                    essPerSecond += cmp.EssBulkMin / wall / seeds;
-                    zMean = Math.Max(zMean, cmp.MaxZMean);
-                    zQ = Math.Max(zQ, cmp.MaxZQuantile);
-                    k = Math.Max(k, paretoK);
-                    seconds += wall / seeds;
-                    divergent += draws.Divergences;
-                    transitions += draws.Chains.Sum(c => c.Stats.Take(c.Draws).Count(s => !double.IsNaN(s.Energy)));
-                    unbiased += cmp.Unbiased ? 1 : 0;
-                    if (seed == 1)
-                    {
-                        warnings = string.Join(" / ", words.Select(w => w.Length > 90 ? w[..90] + "…" : w));
-                    }
-
+                    rows[method].Add(cmp, draws, wall, paretoK, seed == 1 ? words : null, seeds);
                     Console.Error.WriteLine(string.Create(inv, $"  {posterior} {method} seed {seed}: {cmp}, k̂ {paretoK:F2}, {wall:F1} s"));
                     if (settings.ContainsKey("verbose"))
                     {
                         Console.Error.WriteLine(draws.Summary().ToString());
                     }
                 }
+            }
 
-                Console.WriteLine(string.Create(inv, $"| {posterior} | {method} | {essPerGrad:F2} | {essPerSecond:F1} | {zMean:F1} | {zQ:F1} | {100.0 * divergent / transitions:F2} | {(double.IsNaN(k) ? "—" : k.ToString("F2", inv))} | {seconds:F1} | {unbiased}/{seeds} | {warnings} |"));
+            foreach (var method in methods)
+            {
+                Console.WriteLine($"| {posterior} | {method} | {rows[method]} |");
             }
         }
+    }
+
+    /// <summary>
+    /// The flowMC checks of the issue: the 2-D mixture of unit Gaussians 10 sd apart (weights 2:1, walkers split evenly
+    /// between the modes) with and without global moves, and the dual moon in d = 5 (quadrant shares, R-hat).
+    /// </summary>
+    private static void FlowMcChecks(int seeds)
+    {
+        var inv = CultureInfo.InvariantCulture;
+        var mixture = LogDensity.FromTape(2, x =>
+        {
+            var x0 = Ops.Slice(x, 0, 1);
+            var x1 = Ops.Slice(x, 1, 1);
+            var left = Math.Log(2.0 / 3) - (0.5 * (Ops.Square(x0 + 5.0) + Ops.Square(x1)));
+            var right = Math.Log(1.0 / 3) - (0.5 * (Ops.Square(x0 - 5.0) + Ops.Square(x1)));
+            return Ops.Sum(Ops.LogSumExp(Ops.Concat([left, right], 0), 0));
+        });
+        Console.WriteLine("| target | run | seed | heavier weight / quadrant shares | MCSE | global acceptance | local acceptance | R-hat | s |");
+        Console.WriteLine("|---|---|---|---|---|---|---|---|---|");
+        for (int seed = 1; seed <= seeds; seed++)
+        {
+            foreach (bool localOnly in new[] { false, true })
+            {
+                var watch = Stopwatch.StartNew();
+                var proposal = new DefensiveProposal(FlowProposal.Default(2, new Rng((ulong)seed)));
+                var starts = Enumerable.Range(0, 20).Select(c => new[] { c % 2 == 0 ? -5.0 : 5.0, 0.0 }).ToArray();
+                var result = FlowMc.Sample(mixture, proposal, new FlowMcOptions { LocalOnly = localOnly, Seed = (ulong)seed, InitialPositions = starts });
+                var left = result.Draws.Column(0).Select(c => c.Select(v => v < 0 ? 1.0 : 0.0).ToArray()).ToArray();
+                Console.WriteLine(string.Create(inv, $"| mixture 2:1 | {(localOnly ? "local only" : "flowMC")} | {seed} | {Summaries.Mean(left):F3} | {Summaries.McseMean(left):F3} | {result.GlobalAcceptance:F2} | {result.LocalAcceptance:F2} | {Convergence.Rhat(result.Draws.Column(0)):F3} | {watch.Elapsed.TotalSeconds:F1} |"));
+            }
+
+            foreach (bool localOnly in new[] { false, true })
+            {
+                var watch = Stopwatch.StartNew();
+                var proposal = new DefensiveProposal(new FlowProposal(FlowDistribution.RealNvp(5, 6, [32, 32], new Rng((ulong)seed))));
+                var result = FlowMc.Sample(DualMoon(), proposal, new FlowMcOptions { LocalOnly = localOnly, Seed = (ulong)seed });
+                var x0 = result.Draws.Column(0);
+                var x1 = result.Draws.Column(1);
+                var shares = new List<string>();
+                double worstMcse = 0;
+                for (int q = 0; q < 4; q++)
+                {
+                    double s0 = q % 2 == 0 ? 1 : -1, s1 = q < 2 ? 1 : -1;
+                    var inside = x0.Select((c, k) => c.Select((v, i) => v * s0 > 0 && x1[k][i] * s1 > 0 ? 1.0 : 0.0).ToArray()).ToArray();
+                    shares.Add(Summaries.Mean(inside).ToString("F3", inv));
+                    worstMcse = Math.Max(worstMcse, Summaries.McseMean(inside));
+                }
+
+                double rhat = Math.Max(Convergence.Rhat(x0), Convergence.Rhat(x1));
+                Console.WriteLine(string.Create(inv, $"| dual moon d = 5 | {(localOnly ? "local only" : "flowMC")} | {seed} | {string.Join(" ", shares)} | {worstMcse:F3} | {result.GlobalAcceptance:F2} | {result.LocalAcceptance:F2} | {rhat:F3} | {watch.Elapsed.TotalSeconds:F1} |"));
+            }
+        }
+    }
+
+    /// <summary>flowMC's dual-moon tutorial target (§7 of the algorithm notes).</summary>
+    private static ILogDensity DualMoon() => LogDensity.FromTape(5, x =>
+    {
+        var r = Ops.Sqrt(Ops.Dot(x, x));
+        var x0 = Ops.Slice(x, 0, 1);
+        var x1 = Ops.Slice(x, 1, 1);
+        static Var LogSumExp2(Var a, Var b) => Ops.Sum(Ops.LogSumExp(Ops.Concat([a, b], 0), 0));
+        return (-0.5 * Ops.Square((r - 2.0) / 0.1))
+            + LogSumExp2(-0.5 * Ops.Square((x0 - 3.0) / 0.8), -0.5 * Ops.Square((x0 + 3.0) / 0.8))
+            + LogSumExp2(-0.5 * Ops.Square((x1 - 3.0) / 0.6), -0.5 * Ops.Square((x1 + 3.0) / 0.6));
+    });
+
+    /// <summary>One table row: ESS rates averaged over seeds, the worst z, the divergences and the unbiased seeds.</summary>
+    private sealed class Row
+    {
+        private double _essPerGrad, _essPerSecond, _zMean, _zQ, _k, _seconds;
+        private long _divergent, _transitions;
+        private int _unbiased, _seeds;
+        private string _warnings = "";
+
+        public void Add(ReferenceComparison cmp, PosteriorDraws draws, double wall, double paretoK, IReadOnlyList<string>? words, int seeds)
+        {
+            _essPerGrad += 1000 * cmp.EssBulkMin / draws.SamplingGradients / seeds;
+            _essPerSecond += cmp.EssBulkMin / wall / seeds;
+            _zMean = Math.Max(_zMean, cmp.MaxZMean);
+            _zQ = Math.Max(_zQ, cmp.MaxZQuantile);
+            _k = Math.Max(_k, paretoK);
+            _seconds += wall / seeds;
+            _divergent += draws.Divergences;
+            _transitions += draws.Chains.Sum(c => c.Stats.Take(c.Draws).Count(s => !double.IsNaN(s.Energy)));
+            _unbiased += cmp.Unbiased ? 1 : 0;
+            _seeds++;
+            if (words is not null)
+            {
+                _warnings = string.Join(" / ", words.Select(w => w.Length > 90 ? w[..90] + "…" : w));
+            }
+        }
+
+        public override string ToString() => string.Create(
+            CultureInfo.InvariantCulture,
+            $"{_essPerGrad:F2} | {_essPerSecond:F1} | {_zMean:F1} | {_zQ:F1} | {100.0 * _divergent / _transitions:F2} | {(double.IsNaN(_k) ? "—" : _k.ToString("F2", CultureInfo.InvariantCulture))} | {_seconds:F1} | {_unbiased}/{_seeds} | {_warnings}");
     }
 
     private static (PosteriorDraws Draws, double ParetoK, IReadOnlyList<string> Warnings) RunMethod(string method, CompiledModel model, ulong seed, int iterations)
@@ -106,6 +200,47 @@ internal static class FlowMcmcReport
                 long grads = result.Draws.SamplingGradients + result.Draws.Chains.Sum(c => c.WarmupGradients);
                 Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"    fit {fitSeconds:F1} s, sampling {watch.Elapsed.TotalSeconds:F1} s wall, {grads} gradients, {1e6 * result.Draws.Chains.Sum(c => (c.WarmupTime + c.SamplingTime).TotalSeconds) / grads:F1} µs per gradient (chain time)"));
                 return (result.Draws, fit.ParetoK, result.Warnings);
+            }
+
+            case "auto":
+            {
+                var options = new Inference.Workflow.Automatic.AutomaticOptions { Seed = seed };
+                if (parts.Length > 1)
+                {
+                    options = options with { MaxGlobalSteps = int.Parse(parts[1], CultureInfo.InvariantCulture) };
+                }
+
+                if (parts.Length > 2)
+                {
+                    options = options with { RefitIterations = int.Parse(parts[2], CultureInfo.InvariantCulture) };
+                }
+
+                if (parts.Length > 3)
+                {
+                    options = options with { Flow = parts[3] == "realnvp" ? Inference.Workflow.Automatic.FlowFamily.RealNvp : Inference.Workflow.Automatic.FlowFamily.InverseAutoregressive };
+                }
+
+                if (parts.Length > 4)
+                {
+                    options = options with { FlowLayers = int.Parse(parts[4], CultureInfo.InvariantCulture), FlowHidden = parts[5].Split('x').Select(h => int.Parse(h, CultureInfo.InvariantCulture)).ToArray() };
+                }
+
+                var result = Inference.Workflow.Automatic.Automatic.Run(model, options);
+                foreach (var r in result.Reasons)
+                {
+                    Console.Error.WriteLine("    " + r);
+                }
+
+                Console.Error.WriteLine("    stages: " + string.Join(", ", result.Diagnostics.StageTimes.Select(kv => string.Create(CultureInfo.InvariantCulture, $"{kv.Key} {kv.Value.TotalSeconds:F1} s"))));
+                return (result.Draws!, result.Diagnostics.ParetoK, result.Warnings);
+            }
+
+            case "flowmc":
+            {
+                var proposal = new DefensiveProposal(new FlowProposal(FlowDistribution.RealNvp(model.Dimension, 4, [32, 32], new Rng(100 + seed))));
+                var result = FlowMc.Sample(model, proposal, new FlowMcOptions { Seed = seed });
+                Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"    flowMC: local acceptance {result.LocalAcceptance:F2}, global {result.GlobalAcceptance:F2}"));
+                return (result.Draws, double.NaN, result.Warnings);
             }
 
             case "neutra-refit":

@@ -25,16 +25,24 @@ public sealed record NeuTraOptions
     public int GlobalSteps { get; init; }
 
     /// <summary>
-    /// ν of the global moves' Student-t proposal in the base space (default 5); 0 proposes from N(0, I) itself, whose
+    /// ν of the Student-t component of the global moves' proposal in the base space (default 3): the proposal is
+    /// (1 − w)·N(0, I) + w·t_ν(0, I) with w = <see cref="GlobalHeavyTailWeight"/>. 0 proposes from N(0, I) alone, whose
     /// importance weights are unbounded wherever the flow's tails are too light.
     /// </summary>
-    public int GlobalDegreesOfFreedom { get; init; } = 5;
+    public int GlobalDegreesOfFreedom { get; init; } = 3;
+
+    /// <summary>w, the share of heavy-tailed proposals (default 0.3).</summary>
+    public double GlobalHeavyTailWeight { get; init; } = 0.3;
 
     /// <summary>Checks the options.</summary>
     public void Validate()
     {
         ArgumentOutOfRangeException.ThrowIfNegative(GlobalSteps);
         ArgumentOutOfRangeException.ThrowIfNegative(GlobalDegreesOfFreedom);
+        if (!(GlobalHeavyTailWeight > 0 && GlobalHeavyTailWeight <= 1))
+        {
+            throw new ArgumentOutOfRangeException(nameof(GlobalHeavyTailWeight), GlobalHeavyTailWeight, "Must be in (0, 1].");
+        }
     }
 }
 
@@ -92,7 +100,10 @@ public static class NeuTra
         var kernel = options.Kernel ?? new Nuts();
         if (options.GlobalSteps > 0)
         {
-            IProposalDensity proposal = options.GlobalDegreesOfFreedom > 0 ? new StudentTProposal(density.Dimension, options.GlobalDegreesOfFreedom) : GaussianProposal.Isotropic(density.Dimension);
+            int d = density.Dimension;
+            IProposalDensity proposal = options.GlobalDegreesOfFreedom == 0
+                ? GaussianProposal.Isotropic(d)
+                : options.GlobalHeavyTailWeight == 1 ? new StudentTProposal(d, options.GlobalDegreesOfFreedom) : MixtureProposal.GaussianWithStudentT(d, options.GlobalDegreesOfFreedom, options.GlobalHeavyTailWeight);
             kernel = new LocalGlobalKernel(kernel, proposal, options.GlobalSteps);
         }
 
@@ -104,6 +115,11 @@ public static class NeuTra
         }
 
         warnings.AddRange(TrustChecks.Chains(draws));
+        if (TrustChecks.Divergences(draws, "in the flow's base space", "the flow maps part of the posterior badly (usually its tails, or a neck it squeezes), so the draws there are unreliable; refit the flow (forward KL on these draws) or raise the target acceptance") is { } divergent)
+        {
+            warnings.Add(divergent);
+        }
+
         return new NeuTraResult(draws, fit, warnings);
     }
 

@@ -35,6 +35,23 @@ public static class TrustChecks
         return warnings;
     }
 
+    /// <summary>
+    /// A warning naming the cause when local transitions diverged (global moves, whose energy is NaN, have no trajectory
+    /// and do not count); null when none did.
+    /// </summary>
+    public static string? Divergences(PosteriorDraws draws, string where, string cause)
+    {
+        ArgumentNullException.ThrowIfNull(draws);
+        int divergent = draws.Divergences;
+        if (divergent == 0)
+        {
+            return null;
+        }
+
+        int local = draws.Chains.Sum(c => c.Stats.Take(c.Draws).Count(s => !double.IsNaN(s.Energy)));
+        return string.Create(CultureInfo.InvariantCulture, $"{divergent} of {local} NUTS transitions ({100.0 * divergent / Math.Max(1, local):F1}%) diverged {where}: {cause}.");
+    }
+
     /// <summary>A warning when the flow's k̂ says it is unreliable, naming what that does to flow-based sampling; null otherwise.</summary>
     public static string? ParetoK(double paretoK, string use)
     {

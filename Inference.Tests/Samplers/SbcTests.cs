@@ -79,7 +79,7 @@ public class SbcTests
         }
     }
 
-    private static void AssertUniform(int[] ranks, string name)
+    internal static void AssertUniform(int[] ranks, string name)
     {
         // ranks 0..99 (100 values) into 20 bins of 5
         var counts = new int[Bins];

@@ -114,7 +114,7 @@ public sealed class FlowProposal : ITrainableProposal
             int d = flow.Dimension, n = logDensities.Length;
             var z = new double[n * d];
             rng.Normal(z);
-            _tape.Reset();
+            using var session = _tape.Begin();
             using var scope = _tape.NoGrad();
             var (x, logQ) = flow.PushForward(_tape.Constant(z, Shape.Matrix(n, d)));
             x.Value[..(n * d)].CopyTo(points);
@@ -123,7 +123,7 @@ public sealed class FlowProposal : ITrainableProposal
 
         public double LogDensity(ReadOnlySpan<double> x)
         {
-            _tape.Reset();
+            using var session = _tape.Begin();
             using var scope = _tape.NoGrad();
             double v = flow.LogProb(_tape.Constant(x, Shape.Matrix(1, x.Length))).Value[0];
             return double.IsNaN(v) ? double.NegativeInfinity : v;
