@@ -46,6 +46,17 @@ public sealed class SamplerComparisonTests : IDisposable
     }
 
     [Fact]
+    public void TheAutomaticCall_IsASamplerOfTheComparison_AndSaysWhatItChose()
+    {
+        Assert.Contains("auto", ComparisonSamplers.Names);
+        var report = SamplerComparison.Run([Gaussian()], ["auto"], Small with { Seeds = [3] });
+        var row = Assert.Single(report.Rows);
+        Assert.True(row.Unbiased, $"z {row.MaxMeanZ:F2}, {row.MaxQuantileZ:F2}");
+        Assert.True(row.Transitions >= 2 * 500, $"{row.Transitions} transitions"); // it may draw more where draws are cheap
+        Assert.Contains(row.Warnings, n => n.StartsWith("method: ", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void AWrongReference_IsSeenAsBias()
     {
         var report = SamplerComparison.Run([Gaussian(referenceMean: 0.5)], ["nuts"], Small with { Seeds = [3] });

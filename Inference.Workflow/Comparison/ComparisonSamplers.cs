@@ -6,6 +6,8 @@ using Inference.Samplers.Hamiltonian;
 using Inference.Samplers.Kernels;
 using Inference.Samplers.Reparam;
 using Inference.Samplers.Running;
+using Inference.Workflow.Automatic;
+using AutomaticCall = Inference.Workflow.Automatic.Automatic;
 
 namespace Inference.Workflow.Comparison;
 
@@ -43,6 +45,7 @@ public static class ComparisonSamplers
         Register(new ChainSampler("mala", "Metropolis-adjusted Langevin, diagonal metric", () => new Mala(), MetricKind.Diagonal));
         Register(new ChainSampler("rwm", "random-walk Metropolis, diagonal metric", () => new RandomWalkMetropolis(), MetricKind.Diagonal));
         Register(new NeuTraSampler());
+        Register(new AutomaticSampler());
     }
 
     /// <summary>The registered names, in registration order.</summary>
@@ -144,6 +147,49 @@ public static class ComparisonSamplers
             var notes = new List<string> { "flow fit: " + fit.Verdict };
             notes.AddRange(fit.Warnings);
             return new SamplerOutcome(draws, gradients, watch.Elapsed, notes);
+        }
+    }
+    /// <summary>
+    /// The automatic call (<see cref="AutomaticCall.Run"/>): it chooses the method itself, so only the comparison's chains,
+    /// draws and seed reach it; its warmup is its own short one unless the comparison asks for less.
+    /// </summary>
+    private sealed class AutomaticSampler : IComparisonSampler
+    {
+        private static readonly string[] Stages = ["laplace", "flow", "pilot", "refit", "sampling", "flowmc"];
+
+        public string Name => "auto";
+
+        public string Description => "the automatic call: mode search, then NeuTra-NUTS on a Laplace or flow map, flowMC or dense NUTS, as it decides";
+
+        public SamplerOutcome Run(ILogDensity density, ComparisonSettings settings, ulong seed, IProgress<double>? progress, CancellationToken cancellationToken)
+        {
+            var watch = Stopwatch.StartNew();
+            var defaults = new AutomaticOptions();
+            var options = defaults with
+            {
+                Seed = seed,
+                Chains = settings.Chains,
+                Transitions = settings.Draws,
+                Warmup = Math.Max(20, Math.Min(settings.Warmup, defaults.Warmup)),
+                MaxDegreeOfParallelism = settings.MaxDegreeOfParallelism,
+            };
+            var stageProgress = progress is null ? null : new SynchronousProgress<AutomaticProgress>(p =>
+            {
+                int stage = Array.IndexOf(Stages, p.Stage);
+                progress.Report(stage < 0 ? 0 : Math.Min(1, (double)stage / (Stages.Length - 1)));
+            });
+            var result = AutomaticCall.Run(density, options, stageProgress, cancellationToken);
+            if (result.Draws is null)
+            {
+                // cancelled before any draw was made: the comparison keeps the runs that finished
+                cancellationToken.ThrowIfCancellationRequested();
+                throw new InvalidOperationException("The automatic call returned no draws: " + string.Join(" ", result.Warnings));
+            }
+
+            var notes = new List<string> { "method: " + result.Method };
+            notes.AddRange(result.Reasons);
+            notes.AddRange(result.Warnings);
+            return new SamplerOutcome(result.Draws, result.Diagnostics.Evaluations, watch.Elapsed, notes);
         }
     }
 }
