@@ -125,7 +125,7 @@ public static class Automatic
             Stage("pilot");
             FitResult map = fit;
             var pilotOptions = new NeuTraOptions { GlobalSteps = 10 };
-            var pilot = NeuTra.Sample(target, map, Settings(draws: 300, stream: 10), pilotOptions, cancellationToken: ct);
+            var pilot = NeuTra.Sample(target, map, Settings(draws: o.PilotDraws, stream: 10), pilotOptions, cancellationToken: ct);
             Count(pilot.Draws);
             double acceptance = GlobalAcceptance(pilot.Draws);
             double pilotDivergent = DivergentShare(pilot.Draws);
@@ -166,6 +166,7 @@ public static class Automatic
             var result = NeuTra.Sample(target, map, settings, new NeuTraOptions { GlobalSteps = global }, cancellationToken: ct);
             Count(result.Draws);
             double divergent = DivergentShare(result.Draws);
+            Reason(Invariant($"The final run: {LocalCost(result.Draws):F1} evaluations per NUTS transition (step size {result.Draws.Chains.Average(c => c.StepSize):F2}), global acceptance {100 * GlobalAcceptance(result.Draws):F0}%, {100 * divergent:F2}% divergent, {result.Draws.SamplingGradients} evaluations after warmup."));
             _diagnostics = _diagnostics with { ParetoK = map.ParetoK, GlobalSteps = global, GlobalAcceptance = GlobalAcceptance(result.Draws), DivergentShare = divergent, FinalSettings = settings };
             return Result(result.Draws, method, result.Warnings);
         }
@@ -210,7 +211,7 @@ public static class Automatic
                 flow = flow.Whiten(whiten);
             }
 
-            var options = new VariationalOptions { Iterations = o.FlowIterations, EvaluationDraws = 2000, Seed = _seeds.StreamSeed(100 + stream) };
+            var options = new VariationalOptions { Iterations = o.FlowIterations, LearningRate = o.FlowLearningRate, Schedule = Inference.Flows.Optimizers.LearningRateSchedule.Cosine(o.FlowIterations, o.FlowLearningRateFloor), EvaluationDraws = 2000, Seed = _seeds.StreamSeed(100 + stream) };
             _evaluations += ((long)options.Iterations * options.BatchSize) + options.EvaluationDraws;
             return VariationalFit.Run(flow, target, options, cancellationToken: ct);
         }
@@ -299,7 +300,7 @@ public static class Automatic
             Chains = o.Chains,
             Warmup = o.Warmup,
             Draws = draws,
-            TargetAcceptance = 0.9,
+            TargetAcceptance = o.TargetAcceptance,
             Seed = _seeds.StreamSeed(stream),
             MaxDegreeOfParallelism = o.MaxDegreeOfParallelism,
         };
@@ -308,6 +309,12 @@ public static class Automatic
         {
             var global = draws.Chains.SelectMany(c => c.Stats.Take(c.Draws)).Where(s => double.IsNaN(s.Energy)).ToArray();
             return global.Length == 0 ? double.NaN : global.Average(s => s.AcceptStat);
+        }
+
+        private static double LocalCost(PosteriorDraws draws)
+        {
+            var local = draws.Chains.SelectMany(c => c.Stats.Take(c.Draws)).Where(s => !double.IsNaN(s.Energy)).ToArray();
+            return local.Length == 0 ? double.NaN : local.Average(s => s.LeapfrogSteps);
         }
 
         private static double DivergentShare(PosteriorDraws draws)

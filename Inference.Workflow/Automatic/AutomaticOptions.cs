@@ -24,6 +24,18 @@ public sealed record AutomaticOptions
     /// <summary>Reverse-KL steps of the flow fit.</summary>
     public int FlowIterations { get; init; } = 1500;
 
+    /// <summary>Adam's learning rate of the reverse-KL fit (decayed by a cosine schedule to <see cref="FlowLearningRateFloor"/> of it).</summary>
+    public double FlowLearningRate { get; init; } = 1e-3;
+
+    /// <summary>The share of <see cref="FlowLearningRate"/> the cosine schedule ends at (1: a constant rate).</summary>
+    public double FlowLearningRateFloor { get; init; } = 1;
+
+    /// <summary>Draws per chain of the pilot NeuTra run (after its warmup).</summary>
+    public int PilotDraws { get; init; } = 300;
+
+    /// <summary>Target acceptance of NeuTra-NUTS (pilot and final run).</summary>
+    public double TargetAcceptance { get; init; } = 0.9;
+
     /// <summary>Forward-KL steps of the refit on the pilot run's draws (0: never refit).</summary>
     public int RefitIterations { get; init; } = 500;
 
@@ -57,6 +69,22 @@ public sealed record AutomaticOptions
         ArgumentOutOfRangeException.ThrowIfLessThan(Warmup, 20, nameof(Warmup));
         ArgumentOutOfRangeException.ThrowIfLessThan(FlowIterations, 1, nameof(FlowIterations));
         ArgumentOutOfRangeException.ThrowIfNegative(RefitIterations, nameof(RefitIterations));
+        if (!(FlowLearningRate > 0) || !double.IsFinite(FlowLearningRate))
+        {
+            throw new ArgumentOutOfRangeException(nameof(FlowLearningRate), FlowLearningRate, "Must be positive and finite.");
+        }
+
+        if (!(FlowLearningRateFloor > 0 && FlowLearningRateFloor <= 1))
+        {
+            throw new ArgumentOutOfRangeException(nameof(FlowLearningRateFloor), FlowLearningRateFloor, "Must be in (0, 1].");
+        }
+
+        ArgumentOutOfRangeException.ThrowIfLessThan(PilotDraws, 10, nameof(PilotDraws));
+        if (!(TargetAcceptance > 0 && TargetAcceptance < 1))
+        {
+            throw new ArgumentOutOfRangeException(nameof(TargetAcceptance), TargetAcceptance, "Must be in (0, 1).");
+        }
+
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(FlowLayers, nameof(FlowLayers));
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(ModeSearchStarts, nameof(ModeSearchStarts));
         ArgumentOutOfRangeException.ThrowIfNegative(MaxGlobalSteps, nameof(MaxGlobalSteps));
