@@ -26,6 +26,8 @@ public static class Automatic
 {
     private const double BarrierNats = 5;
     private const double GaussianParetoK = 0.5;
+    // above this k̂ the importance weights have no finite moments that matter: a map NeuTra cannot be trusted on
+    private const double UntrustedParetoK = 1.5;
     private static readonly double[] Radii = [2, 6, 12];
 
     /// <summary>Runs the pipeline on <paramref name="target"/>.</summary>
@@ -111,7 +113,7 @@ public static class Automatic
                 Reason(Invariant($"The Laplace ELBO {laplaceFit.Elbo:F2} is far below the flow's {fit.Elbo:F2}: its mode is degenerate or unrepresentative (a hierarchy's neck, a banana's bend), so the flow is not started there."));
             }
 
-            if (!double.IsFinite(fit.Elbo) || double.IsNaN(fit.ParetoK) || fit.ParetoK > 1.5)
+            if (!double.IsFinite(fit.Elbo) || double.IsNaN(fit.ParetoK) || (fit.ParetoK > UntrustedParetoK && o.RefitIterations == 0))
             {
                 Reason(Invariant($"The flow cannot be trusted as a transport map (ELBO {fit.Elbo:F2}, k̂ {fit.ParetoK:F2}): dense-metric NUTS."));
                 return SampleDenseNuts();
@@ -153,6 +155,12 @@ public static class Automatic
                     Reason(Invariant($"The forward-KL refit on the pilot's draws did not lower k̂ ({map.ParetoK:F2} → {refit.ParetoK:F2}): the reverse-KL flow is kept."));
                     Restore(flow.Parameters(), snapshot);
                 }
+            }
+
+            if (map.ParetoK > UntrustedParetoK)
+            {
+                Reason(Invariant($"The map cannot be trusted as a transport map even after the refit (k̂ {map.ParetoK:F2}): dense-metric NUTS."));
+                return SampleDenseNuts();
             }
 
             // global moves in proportion to how often the pilot accepted them; they cost a batched flow pass each
