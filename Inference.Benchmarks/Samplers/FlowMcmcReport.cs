@@ -218,6 +218,7 @@ internal static class FlowMcmcReport
                     TargetAcceptance = Named("delta", options.TargetAcceptance),
                     Transitions = (int)Named("transitions", options.Transitions),
                     Warmup = (int)Named("warmup", options.Warmup),
+                    FlowRestarts = (int)Named("restarts", options.FlowRestarts),
                 };
                 if (parts.Length > 1)
                 {

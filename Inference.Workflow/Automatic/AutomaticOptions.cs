@@ -24,6 +24,9 @@ public sealed record AutomaticOptions
     /// <summary>Reverse-KL steps of the flow fit.</summary>
     public int FlowIterations { get; init; } = 1500;
 
+    /// <summary>Reverse-KL fits from independent starts; the one with the lowest k̂ is kept.</summary>
+    public int FlowRestarts { get; init; } = 1;
+
     /// <summary>Adam's learning rate of the reverse-KL fit (decayed by a cosine schedule to <see cref="FlowLearningRateFloor"/> of it).</summary>
     public double FlowLearningRate { get; init; } = 1e-3;
 
@@ -48,8 +51,11 @@ public sealed record AutomaticOptions
     /// <summary>Hidden widths of each layer's MADE.</summary>
     public IReadOnlyList<int> FlowHidden { get; init; } = [48, 48];
 
-    /// <summary>Most global moves per local transition in the final run (their number follows the pilot's global acceptance).</summary>
-    public int MaxGlobalSteps { get; init; } = 10;
+    /// <summary>
+    /// Most global moves per local transition in the final run (their number follows the pilot's global acceptance; half
+    /// as many when the map's k̂ is above 0.5).
+    /// </summary>
+    public int MaxGlobalSteps { get; init; } = 20;
 
     /// <summary>Starting points of the mode search (L-BFGS), which decides between NeuTra and flowMC.</summary>
     public int ModeSearchStarts { get; init; } = 7;
@@ -80,6 +86,7 @@ public sealed record AutomaticOptions
         }
 
         ArgumentOutOfRangeException.ThrowIfLessThan(PilotDraws, 10, nameof(PilotDraws));
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(FlowRestarts, nameof(FlowRestarts));
         if (!(TargetAcceptance > 0 && TargetAcceptance < 1))
         {
             throw new ArgumentOutOfRangeException(nameof(TargetAcceptance), TargetAcceptance, "Must be in (0, 1).");
