@@ -246,6 +246,7 @@ internal static class FlowMcmcReport
                     Console.Error.WriteLine("    " + r);
                 }
 
+                Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"    pilot divergent {100 * result.Diagnostics.PilotDivergentShare:F2}%, final divergent {100 * result.Diagnostics.DivergentShare:F2}%, {result.Diagnostics.Evaluations} evaluations in all (fits, pilot, refit, final run with warmup)"));
                 Console.Error.WriteLine("    stages: " + string.Join(", ", result.Diagnostics.StageTimes.Select(kv => string.Create(CultureInfo.InvariantCulture, $"{kv.Key} {kv.Value.TotalSeconds:F1} s"))));
                 return (result.Draws!, result.Diagnostics.ParetoK, result.Warnings);
             }

@@ -28,6 +28,7 @@ public static class Automatic
     private const double GaussianParetoK = 0.5;
     // above this k̂ the importance weights have no finite moments that matter: a map NeuTra cannot be trusted on
     private const double UntrustedParetoK = 1.5;
+    private const double PilotTargetAcceptance = 0.95;
     private static readonly double[] Radii = [2, 6, 12];
 
     /// <summary>Runs the pipeline on <paramref name="target"/>.</summary>
@@ -127,11 +128,14 @@ public static class Automatic
             Stage("pilot");
             FitResult map = fit;
             var pilotOptions = new NeuTraOptions { GlobalSteps = 10 };
-            var pilot = NeuTra.Sample(target, map, Settings(draws: o.PilotDraws, stream: 10), pilotOptions, cancellationToken: ct);
+            // the pilot runs at a higher target acceptance than the final run: its draws feed the refit, and a flow that is
+            // poor in the tails makes NUTS diverge there at the final run's step size
+            var pilotSettings = Settings(draws: o.PilotDraws, stream: 10) with { TargetAcceptance = Math.Max(o.TargetAcceptance, PilotTargetAcceptance) };
+            var pilot = NeuTra.Sample(target, map, pilotSettings, pilotOptions, cancellationToken: ct);
             Count(pilot.Draws);
             double acceptance = GlobalAcceptance(pilot.Draws);
             double pilotDivergent = DivergentShare(pilot.Draws);
-            _diagnostics = _diagnostics with { PilotGlobalAcceptance = acceptance };
+            _diagnostics = _diagnostics with { PilotGlobalAcceptance = acceptance, PilotDivergentShare = pilotDivergent };
             Reason(Invariant($"The pilot NeuTra run (k̂ {map.ParetoK:F2}): global moves accepted {100 * acceptance:F0}% of the time, {100 * pilotDivergent:F1}% divergent transitions."));
             if (Cancelled())
             {

@@ -28,10 +28,10 @@ public sealed record AutomaticOptions
     public int FlowRestarts { get; init; } = 1;
 
     /// <summary>Adam's learning rate of the reverse-KL fit (decayed by a cosine schedule to <see cref="FlowLearningRateFloor"/> of it).</summary>
-    public double FlowLearningRate { get; init; } = 1e-3;
+    public double FlowLearningRate { get; init; } = 5e-3;
 
     /// <summary>The share of <see cref="FlowLearningRate"/> the cosine schedule ends at (1: a constant rate).</summary>
-    public double FlowLearningRateFloor { get; init; } = 1;
+    public double FlowLearningRateFloor { get; init; } = 0.1;
 
     /// <summary>Draws per chain of the pilot NeuTra run (after its warmup).</summary>
     public int PilotDraws { get; init; } = 300;
@@ -55,7 +55,7 @@ public sealed record AutomaticOptions
     /// Most global moves per local transition in the final run (their number follows the pilot's global acceptance; half
     /// as many when the map's k̂ is above 0.5).
     /// </summary>
-    public int MaxGlobalSteps { get; init; } = 20;
+    public int MaxGlobalSteps { get; init; } = 4;
 
     /// <summary>Starting points of the mode search (L-BFGS), which decides between NeuTra and flowMC.</summary>
     public int ModeSearchStarts { get; init; } = 7;
@@ -200,6 +200,9 @@ public sealed record AutomaticDiagnostics
 
     /// <summary>Acceptance of the global moves in the pilot run.</summary>
     public double PilotGlobalAcceptance { get; init; } = double.NaN;
+
+    /// <summary>Share of divergent local transitions in the pilot run.</summary>
+    public double PilotDivergentShare { get; init; } = double.NaN;
 
     /// <summary>Global moves per local transition in the final run.</summary>
     public int GlobalSteps { get; init; }
