@@ -52,10 +52,9 @@ public sealed record AutomaticOptions
     public IReadOnlyList<int> FlowHidden { get; init; } = [48, 48];
 
     /// <summary>
-    /// Most global moves per local transition in the final run (their number follows the pilot's global acceptance; half
-    /// as many when the map's k̂ is above 0.5).
+    /// Most global moves per local transition in the final run (their number follows the pilot's global acceptance).
     /// </summary>
-    public int MaxGlobalSteps { get; init; } = 4;
+    public int MaxGlobalSteps { get; init; } = 10;
 
     /// <summary>Starting points of the mode search (L-BFGS), which decides between NeuTra and flowMC.</summary>
     public int ModeSearchStarts { get; init; } = 7;
