@@ -219,6 +219,7 @@ internal static class FlowMcmcReport
                     Transitions = (int)Named("transitions", options.Transitions),
                     Warmup = (int)Named("warmup", options.Warmup),
                     FlowRestarts = (int)Named("restarts", options.FlowRestarts),
+                    PilotTargetAcceptance = Named("pilotdelta", options.PilotTargetAcceptance),
                 };
                 if (parts.Length > 1)
                 {

@@ -28,7 +28,6 @@ public static class Automatic
     private const double GaussianParetoK = 0.5;
     // above this k̂ the importance weights have no finite moments that matter: a map NeuTra cannot be trusted on
     private const double UntrustedParetoK = 1.5;
-    private const double PilotTargetAcceptance = 0.95;
     private static readonly double[] Radii = [2, 6, 12];
 
     /// <summary>Runs the pipeline on <paramref name="target"/>.</summary>
@@ -128,9 +127,9 @@ public static class Automatic
             Stage("pilot");
             FitResult map = fit;
             var pilotOptions = new NeuTraOptions { GlobalSteps = 10 };
-            // the pilot runs at a higher target acceptance than the final run: its draws feed the refit, and a flow that is
-            // poor in the tails makes NUTS diverge there at the final run's step size
-            var pilotSettings = Settings(draws: o.PilotDraws, stream: 10) with { TargetAcceptance = Math.Max(o.TargetAcceptance, PilotTargetAcceptance) };
+            // the pilot may run at a higher target acceptance than the final run (its draws feed the refit; a flow poor in the
+            // tails makes NUTS diverge there)
+            var pilotSettings = Settings(draws: o.PilotDraws, stream: 10) with { TargetAcceptance = Math.Max(o.TargetAcceptance, o.PilotTargetAcceptance) };
             var pilot = NeuTra.Sample(target, map, pilotSettings, pilotOptions, cancellationToken: ct);
             Count(pilot.Draws);
             double acceptance = GlobalAcceptance(pilot.Draws);
@@ -251,7 +250,7 @@ public static class Automatic
                 flow = flow.Whiten(whiten);
             }
 
-            var options = new VariationalOptions { Iterations = o.FlowIterations, LearningRate = o.FlowLearningRate, Schedule = Inference.Flows.Optimizers.LearningRateSchedule.Cosine(o.FlowIterations, o.FlowLearningRateFloor), EvaluationDraws = 2000, Seed = _seeds.StreamSeed(100 + stream) };
+            var options = new VariationalOptions { Iterations = o.FlowIterations, LearningRate = o.FlowLearningRate, Schedule = o.FlowLearningRateFloor < 1 ? Inference.Flows.Optimizers.LearningRateSchedule.Cosine(o.FlowIterations, o.FlowLearningRateFloor) : null, EvaluationDraws = 2000, Seed = _seeds.StreamSeed(100 + stream) };
             _evaluations += ((long)options.Iterations * options.BatchSize) + options.EvaluationDraws;
             return VariationalFit.Run(flow, target, options, cancellationToken: ct);
         }

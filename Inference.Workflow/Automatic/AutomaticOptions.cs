@@ -28,16 +28,19 @@ public sealed record AutomaticOptions
     public int FlowRestarts { get; init; } = 1;
 
     /// <summary>Adam's learning rate of the reverse-KL fit (decayed by a cosine schedule to <see cref="FlowLearningRateFloor"/> of it).</summary>
-    public double FlowLearningRate { get; init; } = 5e-3;
+    public double FlowLearningRate { get; init; } = 1e-3;
 
     /// <summary>The share of <see cref="FlowLearningRate"/> the cosine schedule ends at (1: a constant rate).</summary>
-    public double FlowLearningRateFloor { get; init; } = 0.1;
+    public double FlowLearningRateFloor { get; init; } = 1;
 
     /// <summary>Draws per chain of the pilot NeuTra run (after its warmup).</summary>
     public int PilotDraws { get; init; } = 300;
 
-    /// <summary>Target acceptance of NeuTra-NUTS (pilot and final run).</summary>
+    /// <summary>Target acceptance of NeuTra-NUTS in the final run.</summary>
     public double TargetAcceptance { get; init; } = 0.9;
+
+    /// <summary>Target acceptance of the pilot NeuTra run (at least <see cref="TargetAcceptance"/>).</summary>
+    public double PilotTargetAcceptance { get; init; } = 0.9;
 
     /// <summary>Forward-KL steps of the refit on the pilot run's draws (0: never refit).</summary>
     public int RefitIterations { get; init; } = 500;
@@ -86,6 +89,11 @@ public sealed record AutomaticOptions
 
         ArgumentOutOfRangeException.ThrowIfLessThan(PilotDraws, 10, nameof(PilotDraws));
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(FlowRestarts, nameof(FlowRestarts));
+        if (!(PilotTargetAcceptance > 0 && PilotTargetAcceptance < 1))
+        {
+            throw new ArgumentOutOfRangeException(nameof(PilotTargetAcceptance), PilotTargetAcceptance, "Must be in (0, 1).");
+        }
+
         if (!(TargetAcceptance > 0 && TargetAcceptance < 1))
         {
             throw new ArgumentOutOfRangeException(nameof(TargetAcceptance), TargetAcceptance, "Must be in (0, 1).");
