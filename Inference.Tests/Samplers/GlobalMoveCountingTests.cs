@@ -19,11 +19,12 @@ public class GlobalMoveCountingTests
         var draws = ChainRunner.Run(kernel, counting, new RunSettings { Chains = 1, Warmup = 0, Draws = 600, Seed = 7, InitialStepSize = 0.8, InitialPositions = [[0.1, -0.2]] });
         var stats = draws.Chains[0].Stats;
         long local = stats.Where(s => !double.IsNaN(s.Energy)).Sum(s => (long)s.LeapfrogSteps);
-        // one gradient at the start, then exactly what the transitions report
-        Assert.Equal(1 + draws.SamplingGradients, counting.Values + counting.Gradients);
+        // two gradients before sampling (the runner's check of the initial position, the chain's start), then exactly what
+        // the transitions report
+        Assert.Equal(2 + draws.SamplingGradients, counting.Values + counting.Gradients);
         // gradients only in the local transitions (NUTS, plus the deferred one after accepted moves); the 100 batches of 5
         // proposals are values without gradients, one per point
-        Assert.Equal(1 + local, counting.Gradients);
+        Assert.Equal(2 + local, counting.Gradients);
         Assert.Equal(500, counting.Values);
         Assert.Contains(stats, s => double.IsNaN(s.Energy) && s.LeapfrogSteps == 0);
     }
