@@ -205,6 +205,22 @@ internal static class FlowMcmcReport
             case "auto":
             {
                 var options = new Inference.Workflow.Automatic.AutomaticOptions { Seed = seed };
+                // named settings (auto:lr=3e-3:iters=1000:…) for experiments; the positional ones below stay as they were
+                var named = parts.Skip(1).Where(p => p.Contains('=')).Select(p => p.Split('=', 2)).ToDictionary(p => p[0], p => p[1]);
+                parts = parts.Where(p => !p.Contains('=')).ToArray();
+                double Named(string key, double fallback) => named.TryGetValue(key, out var v) ? double.Parse(v, CultureInfo.InvariantCulture) : fallback;
+                options = options with
+                {
+                    FlowLearningRate = Named("lr", options.FlowLearningRate),
+                    FlowLearningRateFloor = Named("floor", options.FlowLearningRateFloor),
+                    FlowIterations = (int)Named("iters", options.FlowIterations),
+                    PilotDraws = (int)Named("pilot", options.PilotDraws),
+                    TargetAcceptance = Named("delta", options.TargetAcceptance),
+                    Transitions = (int)Named("transitions", options.Transitions),
+                    Warmup = (int)Named("warmup", options.Warmup),
+                    FlowRestarts = (int)Named("restarts", options.FlowRestarts),
+                    PilotTargetAcceptance = Named("pilotdelta", options.PilotTargetAcceptance),
+                };
                 if (parts.Length > 1)
                 {
                     options = options with { MaxGlobalSteps = int.Parse(parts[1], CultureInfo.InvariantCulture) };
@@ -231,6 +247,7 @@ internal static class FlowMcmcReport
                     Console.Error.WriteLine("    " + r);
                 }
 
+                Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"    pilot divergent {100 * result.Diagnostics.PilotDivergentShare:F2}%, final divergent {100 * result.Diagnostics.DivergentShare:F2}%, {result.Diagnostics.Evaluations} evaluations in all (fits, pilot, refit, final run with warmup)"));
                 Console.Error.WriteLine("    stages: " + string.Join(", ", result.Diagnostics.StageTimes.Select(kv => string.Create(CultureInfo.InvariantCulture, $"{kv.Key} {kv.Value.TotalSeconds:F1} s"))));
                 return (result.Draws!, result.Diagnostics.ParetoK, result.Warnings);
             }

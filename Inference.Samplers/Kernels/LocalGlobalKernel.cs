@@ -9,8 +9,10 @@ namespace Inference.Samplers.Kernels;
 /// <summary>
 /// A local kernel with global independence moves on top: one local transition, then <c>globalSteps</c> independence
 /// Metropolis–Hastings moves from a fixed proposal q, and again (each move is one draw). The global moves' proposals are
-/// drawn and scored in one batch (no gradients) when the evaluator is an <see cref="IBatchValueEvaluator"/>; the gradient
-/// is computed only at accepted points. In NeuTra's base space q = N(0, I) is the flow itself, so the global moves are
+/// drawn and scored in one batch (no gradients) when the evaluator is an <see cref="IBatchValueEvaluator"/>; an accepted
+/// move takes its log-density from the batch, and the gradient is computed once, before the next local transition
+/// (which needs it), however many global moves were accepted in between. Every evaluation counts in
+/// <see cref="Transition.LeapfrogSteps"/>: the batch as one per point, the deferred gradient as one. In NeuTra's base space q = N(0, I) is the flow itself, so the global moves are
 /// cheap flow draws that let the chain jump anywhere the flow puts mass, while the local moves explore the tails the flow
 /// misses. Warmup runs the local kernel alone (its step size and metric need every iteration); the cycle starts with
 /// sampling.
@@ -60,6 +62,8 @@ public sealed class LocalGlobalKernel : IMcmcKernel
         private readonly double[] _logP = new double[globalSteps];
         private int _step;
         private bool _sampling;
+        // the state's gradient belongs to an earlier position (a global move was accepted since the last local transition)
+        private bool _staleGradient;
 
         public void WarmupEnded()
         {
@@ -76,7 +80,15 @@ public sealed class LocalGlobalKernel : IMcmcKernel
             int phase = _step++ % (globalSteps + 1);
             if (phase == 0 || !_sampling)
             {
-                return local.Move(state, target, parameters, rng);
+                if (!_staleGradient)
+                {
+                    return local.Move(state, target, parameters, rng);
+                }
+
+                state.LogDensity = target.LogDensityAndGradient(state.Position, state.Gradient);
+                _staleGradient = false;
+                var t = local.Move(state, target, parameters, rng);
+                return t with { LeapfrogSteps = t.LeapfrogSteps + 1 };
             }
 
             int evaluations = 0;
@@ -104,8 +116,8 @@ public sealed class LocalGlobalKernel : IMcmcKernel
             if (accept > 0 && rng.NextDouble() < accept)
             {
                 _points.AsSpan(k * d, d).CopyTo(state.Position);
-                state.LogDensity = target.LogDensityAndGradient(state.Position, state.Gradient);
-                evaluations++;
+                state.LogDensity = _logP[k];
+                _staleGradient = true;
             }
 
             return new Transition(state.LogDensity, accept, parameters.StepSize, 0, evaluations, false, double.NaN, Local: false);

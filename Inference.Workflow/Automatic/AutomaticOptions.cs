@@ -24,6 +24,24 @@ public sealed record AutomaticOptions
     /// <summary>Reverse-KL steps of the flow fit.</summary>
     public int FlowIterations { get; init; } = 1500;
 
+    /// <summary>Reverse-KL fits from independent starts; the one with the lowest k̂ is kept.</summary>
+    public int FlowRestarts { get; init; } = 1;
+
+    /// <summary>Adam's learning rate of the reverse-KL fit (decayed by a cosine schedule to <see cref="FlowLearningRateFloor"/> of it).</summary>
+    public double FlowLearningRate { get; init; } = 1e-3;
+
+    /// <summary>The share of <see cref="FlowLearningRate"/> the cosine schedule ends at (1: a constant rate).</summary>
+    public double FlowLearningRateFloor { get; init; } = 1;
+
+    /// <summary>Draws per chain of the pilot NeuTra run (after its warmup).</summary>
+    public int PilotDraws { get; init; } = 300;
+
+    /// <summary>Target acceptance of NeuTra-NUTS in the final run.</summary>
+    public double TargetAcceptance { get; init; } = 0.9;
+
+    /// <summary>Target acceptance of the pilot NeuTra run (at least <see cref="TargetAcceptance"/>).</summary>
+    public double PilotTargetAcceptance { get; init; } = 0.9;
+
     /// <summary>Forward-KL steps of the refit on the pilot run's draws (0: never refit).</summary>
     public int RefitIterations { get; init; } = 500;
 
@@ -36,7 +54,9 @@ public sealed record AutomaticOptions
     /// <summary>Hidden widths of each layer's MADE.</summary>
     public IReadOnlyList<int> FlowHidden { get; init; } = [48, 48];
 
-    /// <summary>Most global moves per local transition in the final run (their number follows the pilot's global acceptance).</summary>
+    /// <summary>
+    /// Most global moves per local transition in the final run (their number follows the pilot's global acceptance).
+    /// </summary>
     public int MaxGlobalSteps { get; init; } = 10;
 
     /// <summary>Starting points of the mode search (L-BFGS), which decides between NeuTra and flowMC.</summary>
@@ -57,6 +77,28 @@ public sealed record AutomaticOptions
         ArgumentOutOfRangeException.ThrowIfLessThan(Warmup, 20, nameof(Warmup));
         ArgumentOutOfRangeException.ThrowIfLessThan(FlowIterations, 1, nameof(FlowIterations));
         ArgumentOutOfRangeException.ThrowIfNegative(RefitIterations, nameof(RefitIterations));
+        if (!(FlowLearningRate > 0) || !double.IsFinite(FlowLearningRate))
+        {
+            throw new ArgumentOutOfRangeException(nameof(FlowLearningRate), FlowLearningRate, "Must be positive and finite.");
+        }
+
+        if (!(FlowLearningRateFloor > 0 && FlowLearningRateFloor <= 1))
+        {
+            throw new ArgumentOutOfRangeException(nameof(FlowLearningRateFloor), FlowLearningRateFloor, "Must be in (0, 1].");
+        }
+
+        ArgumentOutOfRangeException.ThrowIfLessThan(PilotDraws, 10, nameof(PilotDraws));
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(FlowRestarts, nameof(FlowRestarts));
+        if (!(PilotTargetAcceptance > 0 && PilotTargetAcceptance < 1))
+        {
+            throw new ArgumentOutOfRangeException(nameof(PilotTargetAcceptance), PilotTargetAcceptance, "Must be in (0, 1).");
+        }
+
+        if (!(TargetAcceptance > 0 && TargetAcceptance < 1))
+        {
+            throw new ArgumentOutOfRangeException(nameof(TargetAcceptance), TargetAcceptance, "Must be in (0, 1).");
+        }
+
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(FlowLayers, nameof(FlowLayers));
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(ModeSearchStarts, nameof(ModeSearchStarts));
         ArgumentOutOfRangeException.ThrowIfNegative(MaxGlobalSteps, nameof(MaxGlobalSteps));
@@ -165,6 +207,9 @@ public sealed record AutomaticDiagnostics
 
     /// <summary>Acceptance of the global moves in the pilot run.</summary>
     public double PilotGlobalAcceptance { get; init; } = double.NaN;
+
+    /// <summary>Share of divergent local transitions in the pilot run.</summary>
+    public double PilotDivergentShare { get; init; } = double.NaN;
 
     /// <summary>Global moves per local transition in the final run.</summary>
     public int GlobalSteps { get; init; }
