@@ -1,0 +1,33 @@
+using Orleans.Placement;
+
+namespace Inference.Distributed;
+
+/// <summary>A grain that runs one cell (one activation per attempt of a cell, keyed by grid, cell and attempt).</summary>
+public interface ICellGrain : IGrainWithStringKey
+{
+    /// <summary>Runs <paramref name="cell"/> on this grain's silo; the caller's cancellation reaches the sampler.</summary>
+    Task<CellResult> Run(GridCell cell, CancellationToken cancellationToken = default);
+}
+
+/// <summary>
+/// Runs a cell with the silo's <see cref="ModelRegistry"/> on the thread pool (not on the grain scheduler: a cell is
+/// CPU-bound work of seconds or more), then deactivates. Placed on the silo with the fewest activations, so a grid's
+/// cells spread over the cluster.
+/// </summary>
+[ActivationCountBasedPlacement]
+internal sealed class CellGrain(ModelRegistry models) : Grain, ICellGrain
+{
+    public async Task<CellResult> Run(GridCell cell, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(cell);
+        string silo = RuntimeIdentity;
+        try
+        {
+            return await Task.Run(() => CellExecutor.Run(cell, models, silo, cancellationToken), CancellationToken.None).ConfigureAwait(true);
+        }
+        finally
+        {
+            DeactivateOnIdle();
+        }
+    }
+}
