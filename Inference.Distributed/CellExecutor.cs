@@ -12,6 +12,12 @@ namespace Inference.Distributed;
 /// </summary>
 public static class CellExecutor
 {
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, int> RunningByPlace = new(StringComparer.Ordinal);
+    private static int _running;
+
+    /// <summary>Cells running in this process now (every silo of an in-process test cluster counts here).</summary>
+    public static int RunningCells => Volatile.Read(ref _running);
+
     /// <summary>
     /// Runs <paramref name="cell"/>. A failure of the cell's own code (bad data, an unknown model or sampler) is returned
     /// as the result's <see cref="CellResult.Error"/>, not thrown; a cancellation returns the draws made so far
@@ -22,6 +28,8 @@ public static class CellExecutor
         ArgumentNullException.ThrowIfNull(cell);
         ArgumentNullException.ThrowIfNull(models);
         var watch = Stopwatch.StartNew();
+        Interlocked.Increment(ref _running);
+        RunningByPlace.AddOrUpdate(ranOn, 1, (_, n) => n + 1);
         try
         {
             cell.Validate();
@@ -51,7 +59,15 @@ public static class CellExecutor
         {
             return new CellResult { Cell = cell, Error = ex.Message, ErrorType = ex.GetType().FullName, RanOn = ranOn, CellTime = watch.Elapsed };
         }
+        finally
+        {
+            RunningByPlace.AddOrUpdate(ranOn, 0, (_, n) => n - 1);
+            Interlocked.Decrement(ref _running);
+        }
     }
+
+    /// <summary>Cells running now in this process that were started with <paramref name="ranOn"/> as their place.</summary>
+    internal static int RunningOn(string ranOn) => RunningByPlace.TryGetValue(ranOn, out int n) ? n : 0;
 
     private static CellDiagnostics? Diagnose(PosteriorDraws draws, IReadOnlyList<string> notes)
     {

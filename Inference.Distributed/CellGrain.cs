@@ -7,6 +7,9 @@ public interface ICellGrain : IGrainWithStringKey
 {
     /// <summary>Runs <paramref name="cell"/> on this grain's silo; the caller's cancellation reaches the sampler.</summary>
     Task<CellResult> Run(GridCell cell, CancellationToken cancellationToken = default);
+
+    /// <summary>The address of the silo this grain lives on (activates it there).</summary>
+    Task<string> Where();
 }
 
 /// <summary>
@@ -15,12 +18,14 @@ public interface ICellGrain : IGrainWithStringKey
 /// cells spread over the cluster.
 /// </summary>
 [ActivationCountBasedPlacement]
-internal sealed class CellGrain(ModelRegistry models) : Grain, ICellGrain
+internal sealed class CellGrain(ModelRegistry models, ILocalSiloDetails siloDetails) : Grain, ICellGrain
 {
+    public Task<string> Where() => Task.FromResult(siloDetails.SiloAddress.ToString());
+
     public async Task<CellResult> Run(GridCell cell, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(cell);
-        string silo = RuntimeIdentity;
+        string silo = siloDetails.SiloAddress.ToString();
         try
         {
             return await Task.Run(() => CellExecutor.Run(cell, models, silo, cancellationToken), CancellationToken.None).ConfigureAwait(true);
