@@ -58,16 +58,22 @@ public sealed class OrleansClusterTests : ICollectionFixture<ClusterFixture>
 internal static class TestModels
 {
     private static readonly Normal Standard = new(0, 1);
+    private static readonly Normal TooNarrow = new(0, 0.5);
 
-    public static void Register(ModelRegistry registry) => registry.Add("normal_normal", data =>
+    /// <summary>x ~ N(0, 1), y ~ N(x, 1); and the same with a prior too narrow for the simulations (SBC must see it).</summary>
+    public static void Register(ModelRegistry registry) => registry
+        .Add("normal_normal", data => NormalNormal(data.Scalar("y"), Standard))
+        .Add("normal_normal_narrow", data => NormalNormal(data.Scalar("y"), TooNarrow));
+
+    private static Model NormalNormal(double observed, Normal prior)
     {
-        var y = Tensor.FromScalar(data.Scalar("y"));
+        var y = Tensor.FromScalar(observed);
         return Model.Create("normal_normal", m =>
         {
-            var x = m.Parameter("x", Standard);
+            var x = m.Parameter("x", prior);
             m.Observe(Normal.LogProb(m.Tape.Constant(y), x, 1.0));
         });
-    });
+    }
 
     public static ModelRegistry Local()
     {

@@ -1,6 +1,7 @@
 using Inference.Distributed;
 using Inference.Workflow.Comparison;
 using Orleans.TestingHost;
+using Xunit.Abstractions;
 
 namespace Inference.Tests.Distributed;
 
@@ -9,9 +10,9 @@ namespace Inference.Tests.Distributed;
 /// same results when a silo dies mid-grid, and stopped whole by a cancellation.
 /// </summary>
 [Collection(OrleansClusterTests.Name)]
-public class GridTests(ClusterFixture fixture)
+public class GridTests(ClusterFixture fixture, ITestOutputHelper output)
 {
-    private static readonly string[] Posteriors = ["eight_schools-eight_schools_noncentered", "kidiq-kidscore_momiq", "sblrc-blr", "synth-rosenbrock2"];
+    private static readonly string[] Posteriors = ["eight_schools-eight_schools_noncentered", "sblrc-blr", "synth-rosenbrock2", "synth-funnel10"];
     private static readonly ComparisonSettings Short = new() { Chains = 2, Warmup = 200, Draws = 200, Seeds = [11, 12, 13], MaxDegreeOfParallelism = 1 };
 
     private TestCluster Cluster => fixture.Cluster;
@@ -28,6 +29,7 @@ public class GridTests(ClusterFixture fixture)
         var progress = new SyncProgress<GridProgress>(reports.Add);
         var cluster = await GridRunner.Cluster(Cluster.Client, new GridOptions { MaxConcurrentCells = 3 }).RunAsync(cells, progress);
         var local = await GridRunner.Local(TestModels.Local(), new GridOptions { MaxConcurrentCells = 2 }).RunAsync(cells);
+        output.WriteLine($"cluster {cluster.WallTime.TotalSeconds:F2} s, local {local.WallTime.TotalSeconds:F2} s; cells {string.Join(", ", cluster.Results.Select(r => $"{r.Cell.Key} {r.CellTime.TotalMilliseconds:F0}"))}");
 
         Assert.True(cluster.Completed);
         Assert.True(local.Completed);
@@ -86,8 +88,8 @@ public class GridTests(ClusterFixture fixture)
     public async Task StoppingASiloMidGrid_RerunsItsCellsElsewhere_WithTheSameResults()
     {
         var settings = new CellSettings(Chains: 2, Warmup: 1000, Draws: 1000);
-        string data = File.ReadAllText(Path.Combine(ReferenceData.Posteriors, "kidiq-kidscore_momiq", "data.json"));
-        var cells = Enumerable.Range(0, 9).Select(i => new GridCell($"kidiq/{i}", "kidiq-kidscore_momiq", data, "nuts", settings, (ulong)(100 + i))).ToArray();
+        string data = File.ReadAllText(Path.Combine(ReferenceData.Posteriors, "sblrc-blr", "data.json"));
+        var cells = Enumerable.Range(0, 8).Select(i => new GridCell($"blr/{i}", "sblrc-blr", data, "nuts", settings, (ulong)(100 + i))).ToArray();
         try
         {
             using var cts = new CancellationTokenSource(TimeSpan.FromMinutes(3));
@@ -102,14 +104,18 @@ public class GridTests(ClusterFixture fixture)
             }
 
             Assert.NotNull(victim);
+            var killed = System.Diagnostics.Stopwatch.StartNew();
             await Cluster.KillSiloAsync(victim);
+            double killSeconds = killed.Elapsed.TotalSeconds;
             var result = await run;
+            output.WriteLine($"kill took {killSeconds:F1} s, the grid ended {killed.Elapsed.TotalSeconds:F1} s after it; retries {result.Retries}");
 
             Assert.True(result.Completed);
             Assert.Empty(result.Failed);
             Assert.True(result.Retries >= 1, "no cell was re-run");
             Assert.Contains(result.Results, r => r.Attempts > 1);
-            Assert.DoesNotContain(result.Results, r => r.RanOn == victim.SiloAddress.ToString());
+            // a cell the victim finished before it died is kept; every cell it held unfinished ran again elsewhere
+            Assert.All(result.Results.Where(r => r.Attempts > 1), r => Assert.NotEqual(victim.SiloAddress.ToString(), r.RanOn));
             var local = await GridRunner.Local(TestModels.Local()).RunAsync(cells);
             foreach (var cell in cells)
             {
