@@ -1,3 +1,4 @@
+using Orleans.Concurrency;
 using Orleans.Placement;
 
 namespace Inference.Distributed;
@@ -8,7 +9,8 @@ public interface ICellGrain : IGrainWithStringKey
     /// <summary>Runs <paramref name="cell"/> on this grain's silo; the caller's cancellation reaches the sampler.</summary>
     Task<CellResult> Run(GridCell cell, CancellationToken cancellationToken = default);
 
-    /// <summary>The address of the silo this grain lives on (activates it there).</summary>
+    /// <summary>The address of the silo this grain lives on (answered even while <see cref="Run"/> runs).</summary>
+    [AlwaysInterleave]
     Task<string> Where();
 }
 

@@ -56,15 +56,17 @@ public sealed class ClusterCellRunner : ICellRunner
     {
         ArgumentNullException.ThrowIfNull(cell);
         var grain = _grains.GetGrain<ICellGrain>($"{gridId}/{cell.Key}/{attempt}");
-        string silo = await grain.Where().WaitAsync(TimeSpan.FromSeconds(30), cancellationToken).ConfigureAwait(false);
         using var lost = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         long id = Interlocked.Increment(ref _next);
-        _watched[id] = (silo, lost);
-        EnsureMonitor();
+        string silo = "(not yet placed)";
         try
         {
+            // the run activates the grain; where it lives is asked beside it (an interleaved call), not before it
             var call = grain.Run(cell, lost.Token);
             _ = call.ContinueWith(t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+            silo = await grain.Where().WaitAsync(TimeSpan.FromSeconds(30), lost.Token).ConfigureAwait(false);
+            _watched[id] = (silo, lost);
+            EnsureMonitor();
             return await call.WaitAsync(lost.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested && lost.IsCancellationRequested)

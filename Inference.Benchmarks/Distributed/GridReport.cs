@@ -64,7 +64,7 @@ internal static class GridReport
 
         clusterFractions.Sort();
         Console.WriteLine(FormattableString.Invariant(
-            $"overhead per cell (scheduling + transfer), {count} cells of {cellTime:F2} s mean: cluster {1000 * clusterOverhead:F1} ms ({100 * clusterOverhead / cellTime:F2}% of a cell; median {100 * clusterFractions[count / 2]:F2}%, max {100 * clusterFractions[^1]:F2}%), local {1000 * localOverhead:F1} ms ({100 * localOverhead / cellTime:F2}%)"));
+            $"overhead per cell (scheduling + transfer), {count} cells of {cellTime:F2} s mean: cluster {1000 * clusterOverhead:F1} ms ({100 * clusterOverhead / cellTime:F2}% of a cell; median {100 * clusterFractions[count / 2]:F2}%, max {100 * clusterFractions[^1]:F2}%; {100 * clusterOverhead:F2}% of a 1 s cell), local {1000 * localOverhead:F1} ms ({100 * localOverhead / cellTime:F2}%)"));
 
         // CPU-bound grid: 4 × count cells, two at a time on 2 silos
         var grid = Enumerable.Range(0, 2 * count).Select(i => Cell($"grid/{i}", iterations, (ulong)(100 + i))).ToArray();
