@@ -2,6 +2,7 @@
 // process, loopback only). Every silo registers the same models by name; cells carry the model's name, its data and a
 // seed. The grid's results equal the same grid run in-process, bit for bit; they are written as a local run writes
 // them (Stan-CSV and summary.json per cell) into distributed-output/ (or the folder given with --output DIR).
+using Inference.Autodiff;
 using Inference.Distributed;
 using Inference.Distributions;
 using Inference.Modeling;
