@@ -18,7 +18,13 @@ public sealed record GridOptions
     public int MaxConcurrentCells { get; init; } = Environment.ProcessorCount;
 
     /// <summary>Attempts per cell before it counts as failed: an attempt is re-run when its silo died or its connection broke.</summary>
-    public int MaxAttempts { get; init; } = 3;
+    public int MaxAttempts { get; init; } = 5;
+
+    /// <summary>
+    /// Wait before re-running a failed attempt, times the attempt's number (default 1 s): time for the cluster's
+    /// membership to declare a dead silo dead, so that placement stops choosing it.
+    /// </summary>
+    public TimeSpan RetryDelay { get; init; } = TimeSpan.FromSeconds(1);
 
     /// <summary>Checks the options.</summary>
     public void Validate()
@@ -26,6 +32,7 @@ public sealed record GridOptions
 #pragma warning disable CA2208 // the exceptions name the offending option
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(MaxConcurrentCells, nameof(MaxConcurrentCells));
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(MaxAttempts, nameof(MaxAttempts));
+        ArgumentOutOfRangeException.ThrowIfLessThan(RetryDelay, TimeSpan.Zero, nameof(RetryDelay));
 #pragma warning restore CA2208
     }
 }
@@ -174,6 +181,11 @@ public sealed class GridRunner
                     // the place it ran on failed (a silo died, a connection broke): run it again elsewhere
                     lastError = $"{ex.GetType().Name}: {ex.Message}";
                     state.Retried();
+                    if (!await Pause(attempt, cancellationToken).ConfigureAwait(false))
+                    {
+                        return null;
+                    }
+
                     continue;
                 }
 
@@ -188,6 +200,11 @@ public sealed class GridRunner
                     // stopped without the grid asking (its silo shut down under it): run it again
                     lastError = "the cell was stopped before it finished";
                     state.Retried();
+                    if (!await Pause(attempt, cancellationToken).ConfigureAwait(false))
+                    {
+                        return null;
+                    }
+
                     continue;
                 }
 
@@ -203,6 +220,19 @@ public sealed class GridRunner
         finally
         {
             slots.Release();
+        }
+    }
+
+    private async Task<bool> Pause(int attempt, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await Task.Delay(_options.RetryDelay * attempt, cancellationToken).ConfigureAwait(false);
+            return true;
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
         }
     }
 

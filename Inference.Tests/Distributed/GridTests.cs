@@ -93,7 +93,7 @@ public class GridTests(ClusterFixture fixture, ITestOutputHelper output)
         try
         {
             using var cts = new CancellationTokenSource(TimeSpan.FromMinutes(3));
-            var run = GridRunner.Cluster(Cluster.Client, new GridOptions { MaxConcurrentCells = 3 }).RunAsync(cells, cancellationToken: cts.Token);
+            var run = GridRunner.Cluster(Cluster.Client, new GridOptions { MaxConcurrentCells = 3, MaxAttempts = 10 }).RunAsync(cells, cancellationToken: cts.Token);
 
             // kill (not stop) a secondary silo while a cell runs on it
             SiloHandle? victim = null;
