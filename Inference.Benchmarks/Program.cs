@@ -14,7 +14,8 @@ namespace Inference.Benchmarks;
 /// (BenchmarkDotNet's figures are the ones to report), with <c>quick gemm</c> (the step's matrix products),
 /// <c>quick nodes D</c> (the step's tape, by op and shape) and <c>quick loop D seconds [step|serial|point]</c>
 /// (a steady load for a profiler) and <c>quick parts D</c> (the step split into its parts); or the proximal residual
-/// flow experiments: <c>… -- prf-report toy|circle|mixture [steps] [blocks]</c>.
+/// flow experiments: <c>… -- prf-report toy|circle|mixture [steps] [blocks]</c>; or the distributed runner's throughput
+/// on a local 2-silo cluster: <c>… -- grid-report [cells] [seconds]</c>.
 /// </summary>
 public static class Program
 {
@@ -23,6 +24,12 @@ public static class Program
         if (args.Length > 0 && args[0] == "nuts-report")
         {
             NutsReport.Run(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 5);
+            return;
+        }
+
+        if (args.Length > 0 && args[0] == "grid-report")
+        {
+            Distributed.GridReport.Run(args.Skip(1).ToArray());
             return;
         }
 

@@ -40,6 +40,27 @@ public class DependencyRulesTests
     }
 
     [Fact]
+    public void OnlyTheDistributedProject_ReferencesOrleans()
+    {
+        Type[] libraries =
+        [
+            typeof(Tape), typeof(Inference.Flows.FlowDistribution), typeof(Inference.Samplers.Kernels.Nuts), typeof(Inference.Models.EightSchools),
+            typeof(Inference.Workflow.Comparison.SamplerComparison), typeof(Inference.Plots.DiagnosticPlots), typeof(Inference.ArviZ.InferenceDataWriter),
+            typeof(Inference.Extensions.DependencyInjection.IInferenceSampler),
+        ];
+        foreach (var t in libraries)
+        {
+            Assert.DoesNotContain(References(t), r => r.StartsWith("Orleans", StringComparison.Ordinal) || r.StartsWith("Microsoft.Orleans", StringComparison.Ordinal));
+            Assert.DoesNotContain("Inference.Distributed", References(t));
+        }
+
+        var distributed = References(typeof(Inference.Distributed.GridRunner));
+        Assert.Contains(distributed, r => r.StartsWith("Orleans.", StringComparison.Ordinal));
+        Assert.Contains("Inference.Workflow", distributed);
+        Assert.DoesNotContain("Inference.Flows", distributed);   // flow samplers come through the comparison registry
+    }
+
+    [Fact]
     public void FlowsImplementCoresBijectorInterface()
     {
         Assert.True(typeof(Inference.Transforms.IBijector).IsAssignableFrom(typeof(Inference.Flows.Bijectors.FlowBijector)));
