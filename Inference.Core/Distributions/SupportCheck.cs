@@ -154,6 +154,11 @@ internal static class SupportCheck
     // y = v + 0 with v stretched to shape (y is the zero operand too: the kernel works element by element)
     private static void Broadcast(Var v, Span<double> y, Shape shape)
     {
+        if (v.Tape.IsBatched(v.Tape.Check(v)))
+        {
+            throw new BatchNotSupportedException("A support check on a batched value outside its support cannot take a batch of points in one pass.");
+        }
+
         y.Clear();
         Broadcasting.Binary(BinaryKind.Add, v.Value, v.Shape, y, shape, y, shape);
     }

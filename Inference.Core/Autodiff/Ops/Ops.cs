@@ -37,7 +37,7 @@ public static partial class Ops
 }
 
 /// <summary>Base of elementwise unary ops: forward, plus the derivative dy/dx for the backward pass.</summary>
-internal abstract class UnaryOp : IOp
+internal abstract class UnaryOp : IOp, IBatchAware
 {
     public abstract void Forward(Tape tape, ReadOnlySpan<double> x, Span<double> y, in NodeRecord node);
 
