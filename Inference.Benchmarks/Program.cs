@@ -14,7 +14,8 @@ namespace Inference.Benchmarks;
 /// (BenchmarkDotNet's figures are the ones to report), with <c>quick gemm</c> (the step's matrix products),
 /// <c>quick nodes D</c> (the step's tape, by op and shape) and <c>quick loop D seconds [step|serial|point]</c>
 /// (a steady load for a profiler) and <c>quick parts D</c> (the step split into its parts); or the proximal residual
-/// flow experiments: <c>… -- prf-report toy|circle|mixture [steps] [blocks]</c>.
+/// flow experiments: <c>… -- prf-report toy|circle|mixture [steps] [blocks]</c>; or <c>… -- vi-model-step [rounds] [steps]</c>
+/// (a VI step on compiled models, batched and row by row, against a batched Gaussian).
 /// </summary>
 public static class Program
 {
@@ -47,6 +48,12 @@ public static class Program
         if (args.Length > 0 && args[0] == "prf-report")
         {
             Flows.ProximalReport.Run(args.Skip(1).ToArray());
+            return;
+        }
+
+        if (args.Length > 0 && args[0] == "vi-model-step")
+        {
+            Flows.ModelStepReport.Run(args.Skip(1).ToArray());
             return;
         }
 

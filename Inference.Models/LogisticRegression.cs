@@ -12,7 +12,11 @@ public static class LogisticRegression
 {
     /// <summary>The regression of the 0/1 outcomes <paramref name="y"/> on the columns of <paramref name="x"/> (N × D). Parameters: alpha, beta[1..D].</summary>
     /// <exception cref="ArgumentException">The shapes disagree, or an outcome is not 0 or 1.</exception>
-    public static Model Create(Tensor x, IReadOnlyList<double> y)
+    /// <param name="x">Predictors.</param>
+    /// <param name="y">Outcomes.</param>
+    /// <param name="glm">The likelihood as one fused node (<see cref="Bernoulli.LogProbLogitGlm"/>, Stan's <c>bernoulli_logit_glm</c>)
+    /// instead of <c>Bernoulli.LogProbLogit(y, α + Xβ)</c>: the same log-density, no pointwise log-likelihood.</param>
+    public static Model Create(Tensor x, IReadOnlyList<double> y, bool glm = false)
     {
         ArgumentNullException.ThrowIfNull(x);
         ArgumentNullException.ThrowIfNull(y);
@@ -34,6 +38,12 @@ public static class LogisticRegression
         {
             var alpha = m.Parameter("alpha", alphaPrior);
             var beta = m.Parameter("beta", d, betaPrior);
+            if (glm)
+            {
+                m.Observe(Bernoulli.LogProbLogitGlm(m.Data("y", yt), m.Data("X", x), alpha, beta));
+                return;
+            }
+
             var eta = alpha + Ops.MatMul(m.Data("X", x), beta);
             m.Observe(Bernoulli.LogProbLogit(m.Data("y", yt), eta));
         });

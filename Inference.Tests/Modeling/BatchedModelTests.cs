@@ -12,7 +12,7 @@ namespace Inference.Tests.Modeling;
 /// <summary>A compiled model's batch of points in one tape pass against the same points one at a time.</summary>
 public class BatchedModelTests
 {
-    public static TheoryData<string> Batchable => ["eight_schools_noncentered", "eight_schools_centered", "kidiq", "logistic", "linear", "bounded", "matrix"];
+    public static TheoryData<string> Batchable => ["eight_schools_noncentered", "eight_schools_centered", "kidiq", "logistic", "logistic_glm", "linear", "bounded", "matrix"];
 
     private static Model Create(string name)
     {
@@ -34,6 +34,12 @@ public class BatchedModelTests
             {
                 var (x, y) = LogisticRegression.Simulate(300, 25, 5);
                 return LogisticRegression.Create(x, y);
+            }
+
+            case "logistic_glm":
+            {
+                var (x, y) = LogisticRegression.Simulate(300, 25, 5);
+                return LogisticRegression.Create(x, y, glm: true);
             }
 
             case "linear":
@@ -120,6 +126,27 @@ public class BatchedModelTests
     }
 
     private static bool Close(double a, double b) => Math.Abs(a - b) <= 1e-12 * Math.Max(1, Math.Abs(a));
+
+    [Fact]
+    public void GlmLikelihood_EqualsTheComposedOne()
+    {
+        var (x, y) = LogisticRegression.Simulate(300, 25, 5);
+        var fused = LogisticRegression.Create(x, y, glm: true).Compile().CreateEvaluator();
+        var composed = LogisticRegression.Create(x, y).Compile().CreateEvaluator();
+        var points = Points(26, 5, 30);
+        var g1 = new double[26];
+        var g2 = new double[26];
+        for (int r = 0; r < 5; r++)
+        {
+            double v1 = fused.LogDensityAndGradient(points.AsSpan(r * 26, 26), g1);
+            double v2 = composed.LogDensityAndGradient(points.AsSpan(r * 26, 26), g2);
+            Assert.True(Close(v2, v1), $"{v1} vs {v2}");
+            for (int j = 0; j < 26; j++)
+            {
+                Assert.True(Close(g2[j], g1[j]), $"gradient {j}: {g1[j]} vs {g2[j]}");
+            }
+        }
+    }
 
     [Fact]
     public void BatchedPass_IsOneTapePass_NotRows()
