@@ -70,6 +70,50 @@ internal static class ModelStepReport
             return;
         }
 
+        if (args.Length > 0 && args[0] == "eval")
+        {
+            // the model's batch call alone, 128 points (half a step's batch), batched and row by row, in turn
+            var models = new (string, Inference.Modeling.CompiledModel)[]
+            {
+                ("logistic 5000×25", LogisticRegression.Create(x, y).Compile()),
+                ("logistic, GLM node", LogisticRegression.Create(x, y, glm: true).Compile()),
+                ("eight schools", PosteriorCatalog.Load("eight_schools-eight_schools_noncentered", ReferenceData.Posteriors).Compile()),
+                ("kid IQ", PosteriorCatalog.Load("kidiq-kidscore_momiq", ReferenceData.Posteriors).Compile()),
+                ("sblrc", PosteriorCatalog.Load("sblrc-blr", ReferenceData.Posteriors).Compile()),
+            };
+            foreach (var (name, model) in models)
+            {
+                int dd = model.Dimension;
+                var batched = model.CreateEvaluator();
+                var rows = new RowByRow(model).CreateEvaluator();
+                var p = new double[128 * dd];
+                new Rng(3).Normal(p);
+                for (int i = 0; i < p.Length; i++)
+                {
+                    p[i] *= 0.3;
+                }
+
+                var v = new double[128];
+                var gr = new double[128 * dd];
+                var tb = new List<double>();
+                var tr = new List<double>();
+                for (int rep = 0; rep < 15; rep++)
+                {
+                    foreach (var (e, list) in new[] { (batched, tb), (rows, tr) })
+                    {
+                        long t0 = Stopwatch.GetTimestamp();
+                        e.LogDensityAndGradientBatch(p, v, gr);
+                        list.Add(Stopwatch.GetElapsedTime(t0).TotalMilliseconds);
+                    }
+                }
+
+                double mb = Median(tb.Skip(3).ToList()), mr = Median(tr.Skip(3).ToList());
+                Console.WriteLine(string.Create(inv, $"{name,-20} batched {mb:F3} ms, rows {mr:F3} ms per 128 points: {mr / mb:F2}×"));
+            }
+
+            return;
+        }
+
         int rounds = args.Length > 0 ? int.Parse(args[0], inv) : 5;
         int steps = args.Length > 1 ? int.Parse(args[1], inv) : 40;
         var targets = new (string Name, Inference.Modeling.CompiledModel Model)[]
