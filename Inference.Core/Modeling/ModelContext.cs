@@ -35,6 +35,8 @@ public sealed class ModelContext
     private List<(string Name, double[] Values)>? _predicted;
     private bool _samplePriors;                  // prior predictive: parameters are drawn from the priors they were declared with
 
+    private static readonly DependentBoundsConstraint EvaluatingBounds = new("bounds");
+
     internal ModelContext(Tape tape) => Tape = tape;
 
     /// <summary>The tape the model is being evaluated on (to bring in data: <c>Tape.Constant(tensor)</c>).</summary>
@@ -129,7 +131,8 @@ public sealed class ModelContext
     private Var DeclareBounded(string name, Shape shape, Bounds bounds, IDistribution? prior)
     {
         bounds.CheckSize(shape.Length, name, nameof(bounds));
-        return Declare(name, shape, new DependentBoundsConstraint(bounds.ToString()), bounds, prior);
+        // the constraint's description is wanted only for the layout: after discovery no string or object is made per evaluation
+        return Declare(name, shape, _layout is null ? new DependentBoundsConstraint(bounds.ToString()) : EvaluatingBounds, bounds, prior);
     }
 
     private Var Declare(string name, Shape shape, Constraint constraint, Bounds? bounds = null, IDistribution? prior = null)
