@@ -51,6 +51,12 @@ public static class Program
             return;
         }
 
+        if (args.Length > 0 && args[0] == "parallel-chains")
+        {
+            ParallelChainsReport.Run(args.Skip(1).ToArray());
+            return;
+        }
+
         if (args.Length > 0 && args[0] == "nuts-once")
         {
             StanSideRun.Run(args.Skip(1).ToArray());
