@@ -192,6 +192,7 @@ public sealed class Tape
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal bool IsBatched(int id) => _hasBatched && _nodes[id].Batched;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private Var CopyLeaf(ReadOnlySpan<double> values, Shape shape, bool requiresGrad, string paramName)
     {
         if (values.Length != shape.Length)
@@ -263,6 +264,7 @@ public sealed class Tape
         BackwardCore(id, seed);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void BackwardCore(int outputId, ReadOnlySpan<double> seed)
     {
         if (!IsRecording)
@@ -325,6 +327,7 @@ public sealed class Tape
         return id;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private int PushNode(IOp? op, Shape shape, int in0, int in1, int in2, bool requiresGrad, bool allocateValue)
     {
         bool batched = _hasBatched && IsBatchedInput(op, in0, in1, in2);

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Inference.Autodiff;
 using Inference.Densities;
 
@@ -201,6 +202,7 @@ public sealed class ModelEvaluator : ILogDensityEvaluator, IDrawConstrainer
     }
 
     /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public double LogDensityAndGradient(ReadOnlySpan<double> x, Span<double> gradient)
     {
         CheckLength(x.Length, nameof(x));
@@ -393,6 +395,7 @@ public sealed class ModelEvaluator : ILogDensityEvaluator, IDrawConstrainer
         derived.CopyTo(destination[parameters.Length..]);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private Var Run(Var position)
     {
         _context.Begin(position);

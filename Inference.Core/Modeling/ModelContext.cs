@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Inference.Autodiff;
 using Inference.Distributions;
 using Inference.Transforms;
@@ -135,6 +136,7 @@ public sealed class ModelContext
         return Declare(name, shape, _layout is null ? new DependentBoundsConstraint(bounds.ToString()) : EvaluatingBounds, bounds, prior);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private Var Declare(string name, Shape shape, Constraint constraint, Bounds? bounds = null, IDistribution? prior = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
@@ -240,6 +242,7 @@ public sealed class ModelContext
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private Var Constrain(ParameterInfo info, Var unconstrained, Bounds? bounds)
     {
         var constrained = bounds is { } b ? b.Forward(unconstrained, out var logJ) : info.Bijector.Forward(unconstrained, out logJ);

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Inference.Autodiff.Kernels;
 
 namespace Inference.Autodiff;
@@ -64,6 +65,7 @@ internal interface IFreshGradientWriter
 /// <summary>Base of broadcasting binary ops: records the node and hands both input gradients to the op.</summary>
 internal abstract class BinaryOp : IOp, IBatchAware
 {
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static Var Record(BinaryOp op, BinaryKind kind, Var a, Var b)
     {
         var tape = Ops.TapeOf(a, b, nameof(a), nameof(b));
@@ -80,6 +82,7 @@ internal abstract class BinaryOp : IOp, IBatchAware
         return tape.Wrap(id);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Backward(Tape tape, int id, in NodeRecord node)
     {
         var g = tape.G(id)!;
