@@ -25,6 +25,9 @@ internal static class Batching
         _ => throw new BatchNotSupportedException($"A batch of values of shape {inner} would need rank 4; tensors have rank 0 to 3."),
     };
 
+    /// <summary>A batched shape viewed so that it broadcasts (NumPy-style) to the batched <paramref name="target"/>.</summary>
+    public static Shape ViewFor(Shape batched, Shape target) => Padded(batched[0], Inner(batched), Math.Max(target.Rank - 1, Inner(batched).Rank));
+
     /// <summary>The inner shape padded on the left with ones to <paramref name="rank"/>, with the batch axis in front.</summary>
     private static Shape Padded(int rows, Shape inner, int rank)
     {

@@ -280,7 +280,10 @@ public sealed class ModelEvaluator : ILogDensityEvaluator, IDrawConstrainer
 
         if (failure is null)
         {
+            // the batch's own results, as every later batch gives them: the same however a batch is split or who checked
             _model.MarkBatchVerified();
+            batchValues.CopyTo(values);
+            batchGradients.CopyTo(gradients);
         }
         else
         {

@@ -12,7 +12,7 @@ namespace Inference.Tests.Modeling;
 /// <summary>A compiled model's batch of points in one tape pass against the same points one at a time.</summary>
 public class BatchedModelTests
 {
-    public static TheoryData<string> Batchable => ["eight_schools_noncentered", "eight_schools_centered", "kidiq", "logistic", "logistic_glm", "linear", "bounded", "matrix"];
+    public static TheoryData<string> Batchable => ["eight_schools_noncentered", "eight_schools_centered", "kidiq", "logistic", "logistic_glm", "linear", "bounded", "matrix", "outside_support"];
 
     private static Model Create(string name)
     {
@@ -78,6 +78,20 @@ public class BatchedModelTests
                 });
             }
 
+            case "outside_support":
+            {
+                // a half-normal prior on an unconstrained parameter: the points with s < 0 are outside its support (−∞)
+                var prior = new HalfNormal(1);
+                double[] data = [0.5, -0.3];
+                return Model.Create("outside_support", m =>
+                {
+                    var s = m.Parameter("s");
+                    var loc = m.Parameter("loc", 2);
+                    m.Prior(prior.LogProb(s));
+                    m.Observe(Normal.LogProb(m.Data("d", data), loc, Ops.Exp(s)));
+                });
+            }
+
             default:
                 throw new ArgumentException(name);
         }
@@ -125,7 +139,7 @@ public class BatchedModelTests
         }
     }
 
-    private static bool Close(double a, double b) => Math.Abs(a - b) <= 1e-12 * Math.Max(1, Math.Abs(a));
+    private static bool Close(double a, double b) => a.Equals(b) || Math.Abs(a - b) <= 1e-12 * Math.Max(1, Math.Abs(a));
 
     [Fact]
     public void GlmLikelihood_EqualsTheComposedOne()
