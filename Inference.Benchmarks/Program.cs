@@ -15,7 +15,8 @@ namespace Inference.Benchmarks;
 /// <c>quick nodes D</c> (the step's tape, by op and shape) and <c>quick loop D seconds [step|serial|point]</c>
 /// (a steady load for a profiler) and <c>quick parts D</c> (the step split into its parts); or the proximal residual
 /// flow experiments: <c>… -- prf-report toy|circle|mixture [steps] [blocks]</c>; or the distributed runner's throughput
-/// on a local 2-silo cluster: <c>… -- grid-report [cells] [seconds]</c>.
+/// on a local 2-silo cluster: <c>… -- grid-report [cells] [seconds]</c>; or <c>… -- vi-model-step [rounds] [steps]</c>
+/// (a VI step on compiled models, batched and row by row, against a batched Gaussian).
 /// </summary>
 public static class Program
 {
@@ -54,6 +55,24 @@ public static class Program
         if (args.Length > 0 && args[0] == "prf-report")
         {
             Flows.ProximalReport.Run(args.Skip(1).ToArray());
+            return;
+        }
+
+        if (args.Length > 0 && args[0] == "parallel-chains")
+        {
+            ParallelChainsReport.Run(args.Skip(1).ToArray());
+            return;
+        }
+
+        if (args.Length > 0 && args[0] == "nuts-once")
+        {
+            StanSideRun.Run(args.Skip(1).ToArray());
+            return;
+        }
+
+        if (args.Length > 0 && args[0] == "vi-model-step")
+        {
+            Flows.ModelStepReport.Run(args.Skip(1).ToArray());
             return;
         }
 

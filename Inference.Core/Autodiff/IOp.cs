@@ -25,4 +25,38 @@ internal struct NodeRecord
     public int I2;
     public object? Aux;
     public bool RequiresGrad;
+
+    /// <summary>The value carries a leading batch axis (one row per point of a batched model evaluation).</summary>
+    public bool Batched;
+}
+
+/// <summary>
+/// Marks an op whose node may take batched inputs (values with a leading axis of independent points, see
+/// <see cref="Tape.BatchedVariable"/>): elementwise ops, and ops whose public method translates its axes for the batch.
+/// Any other op given a batched input raises <see cref="BatchNotSupportedException"/>, so that a batched evaluation
+/// never gives a silently wrong result: the caller falls back to one point at a time.
+/// </summary>
+internal interface IBatchAware
+{
+}
+
+/// <summary>An op or a part of a model body that cannot evaluate a batch of points in one pass.</summary>
+public sealed class BatchNotSupportedException : InvalidOperationException
+{
+    /// <summary>Creates the exception.</summary>
+    public BatchNotSupportedException(string message)
+        : base(message)
+    {
+    }
+
+    /// <summary>Creates the exception.</summary>
+    public BatchNotSupportedException()
+    {
+    }
+
+    /// <summary>Creates the exception.</summary>
+    public BatchNotSupportedException(string message, Exception innerException)
+        : base(message, innerException)
+    {
+    }
 }

@@ -32,6 +32,7 @@ public sealed class Tape
     private int _count;
     private int _extraCount;
     private int _noGradDepth;
+    private bool _hasBatched;
     private int _inUse;
     private int _owner;
 
@@ -79,6 +80,7 @@ public sealed class Tape
     {
         _count = 0;
         _extraCount = 0;
+        _hasBatched = false;
         _bindings.Clear();
         Generation++;
     }
@@ -171,6 +173,26 @@ public sealed class Tape
         return ReferenceLeaf(tensor.Data, tensor.Shape, false);
     }
 
+    /// <summary>
+    /// A batched leaf: <paramref name="rows"/> independent points of <paramref name="columns"/> coordinates, [rows, columns],
+    /// whose leading axis every batch-aware op keeps apart (a compiled model evaluates a batch of draws in one pass this way).
+    /// </summary>
+    internal Var BatchedVariable(ReadOnlySpan<double> values, int rows, int columns)
+    {
+        var v = CopyLeaf(values, Shape.Matrix(rows, columns), IsRecording, nameof(values));
+        _nodes[v.Id].Batched = true;
+        _hasBatched = true;
+        return v;
+    }
+
+    /// <summary>Whether a batched leaf was recorded since the last reset (ops translate their axes only then).</summary>
+    internal bool HasBatched => _hasBatched;
+
+    /// <summary>Whether node <paramref name="id"/> carries a leading batch axis.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal bool IsBatched(int id) => _hasBatched && _nodes[id].Batched;
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private Var CopyLeaf(ReadOnlySpan<double> values, Shape shape, bool requiresGrad, string paramName)
     {
         if (values.Length != shape.Length)
@@ -242,6 +264,7 @@ public sealed class Tape
         BackwardCore(id, seed);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void BackwardCore(int outputId, ReadOnlySpan<double> seed)
     {
         if (!IsRecording)
@@ -304,8 +327,10 @@ public sealed class Tape
         return id;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private int PushNode(IOp? op, Shape shape, int in0, int in1, int in2, bool requiresGrad, bool allocateValue)
     {
+        bool batched = _hasBatched && IsBatchedInput(op, in0, in1, in2);
         if (_count == _nodes.Length)
         {
             Grow();
@@ -314,6 +339,7 @@ public sealed class Tape
         int id = _count++;
         ref NodeRecord n = ref _nodes[id];
         n = default;
+        n.Batched = batched;
         n.Op = op;
         n.Shape = shape;
         n.In0 = in0;
@@ -329,6 +355,23 @@ public sealed class Tape
         _grads[id] = requiresGrad ? Slot(_gradArena, id, length) : null;
         _gradEpoch[id] = 0;
         return id;
+    }
+
+    private bool IsBatchedInput(IOp? op, int in0, int in1, int in2)
+    {
+        bool batched = (in0 >= 0 && _nodes[in0].Batched) || (in1 >= 0 && _nodes[in1].Batched) || (in2 >= 0 && _nodes[in2].Batched);
+        if (batched && op is not IBatchAware)
+        {
+            throw new BatchNotSupportedException($"{OpName(op)} cannot take a batch of points in one pass.");
+        }
+
+        return batched;
+    }
+
+    internal static string OpName(IOp? op)
+    {
+        string name = op?.GetType().Name ?? "a leaf";
+        return name.EndsWith("Op", StringComparison.Ordinal) ? name[..^2] : name;
     }
 
     private static double[] Slot(double[]?[] arena, int id, int length)
@@ -432,7 +475,13 @@ public sealed class Tape
         int start = _extraCount;
         for (int i = 0; i < inputs.Length; i++)
         {
-            _extra[start + i] = Check(inputs[i]);
+            int id = Check(inputs[i]);
+            if (IsBatched(id))
+            {
+                throw new BatchNotSupportedException("An op over a list of inputs (Concat, Stack, a custom op) cannot take a batch of points in one pass.");
+            }
+
+            _extra[start + i] = id;
         }
 
         _extraCount += inputs.Length;

@@ -38,6 +38,30 @@ public sealed class Bernoulli : UnivariateDistribution
         return SupportCheck.Restrict(SupportCheck.Restrict(lp, x, Domain.Binary), probability, Domain.UnitInterval);
     }
 
+    /// <summary>
+    /// The logistic regression's log-likelihood Σᵢ log Bernoulli(yᵢ | logit⁻¹(α + Xᵢβ)) in one node, as Stan's
+    /// <c>bernoulli_logit_glm</c>: the same value as <c>Sum(LogProbLogit(y, α + MatMul(X, β)))</c> without storing the N
+    /// linear predictors, which makes a batch of draws (VI) cheap on large data. The result is the sum (a scalar, or one
+    /// per point of a batch), so a model observing it keeps no pointwise log-likelihood per row.
+    /// </summary>
+    /// <param name="y">Outcomes [N], data; an outcome other than 0 or 1 makes the log-likelihood −∞.</param>
+    /// <param name="x">Predictors [N, k], data.</param>
+    /// <param name="alpha">The intercept.</param>
+    /// <param name="beta">The coefficients [k].</param>
+    public static Var LogProbLogitGlm(Var y, Var x, Arg alpha, Var beta)
+    {
+        var lp = Ops.BernoulliLogitGlm(y, x, alpha.On(x.Tape), beta);
+        foreach (double v in y.Value)
+        {
+            if (v is not (0 or 1))
+            {
+                return lp + double.NegativeInfinity;
+            }
+        }
+
+        return lp;
+    }
+
     /// <summary>Bernoulli with logit η = log(p/(1 − p)): xη − softplus(η), stable for every η.</summary>
     public static Var LogProbLogit(Var x, Arg logit)
     {

@@ -127,7 +127,7 @@ internal static class SupportCheck
     private static ReadOnlySpan<double> View(Var v, Shape shape, ref double[]? rented)
     {
         var s = v.Shape;
-        if (s == shape || s.Length == 1)
+        if ((s == shape && !v.Tape.IsBatched(v.Tape.Check(v))) || s.Length == 1)
         {
             return v.Value;
         }
@@ -154,8 +154,20 @@ internal static class SupportCheck
     // y = v + 0 with v stretched to shape (y is the zero operand too: the kernel works element by element)
     private static void Broadcast(Var v, Span<double> y, Shape shape)
     {
+        var s = v.Shape;
+        if (v.Tape.IsBatched(v.Tape.Check(v)))
+        {
+            // a batch of points: the value's inner shape lines up with the log-density's, batch axis to batch axis
+            if (s[0] != shape[0] || shape.Rank < s.Rank)
+            {
+                throw new BatchNotSupportedException("A support check on a batched value outside its support cannot take a batch of points in one pass.");
+            }
+
+            s = Batching.ViewFor(s, shape);
+        }
+
         y.Clear();
-        Broadcasting.Binary(BinaryKind.Add, v.Value, v.Shape, y, shape, y, shape);
+        Broadcasting.Binary(BinaryKind.Add, v.Value, s, y, shape, y, shape);
     }
 
     private static void Return(double[]? rented)

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Inference.Autodiff;
 using Inference.Densities;
 
@@ -104,6 +105,32 @@ public sealed class CompiledModel : IConstrainedDensity
     /// <summary>The source model.</summary>
     public Model Model { get; }
 
+    private string? _batchFallback;
+
+    /// <summary>
+    /// Null while batches of points (<see cref="ILogDensityEvaluator.LogDensityAndGradientBatch"/>, as VI and batched
+    /// proposals call it) are evaluated in one tape pass with a leading batch axis; otherwise why the body could not be
+    /// batched and batches run one point at a time (an op without a batched form, a check that disagreed with the
+    /// point-by-point values). Set once, by the first batch evaluated.
+    /// </summary>
+    public string? BatchFallbackReason => Volatile.Read(ref _batchFallback);
+
+    /// <summary>True once a batch has been evaluated in one pass and checked against the point-by-point values.</summary>
+    public bool IsBatchVerified => Volatile.Read(ref _batchVerified);
+
+    private bool _batchVerified;
+
+    internal void MarkBatchVerified() => Volatile.Write(ref _batchVerified, true);
+
+    // the first reason wins, and is said once (on the error stream, and in every VI fit's warnings)
+    internal void FallBackToRows(string reason)
+    {
+        if (Interlocked.CompareExchange(ref _batchFallback, reason, null) is null)
+        {
+            Console.Error.WriteLine($"Model '{Model.Name}': batches of points are evaluated one point at a time: {reason}");
+        }
+    }
+
     /// <summary>The parameter layout.</summary>
     public ParameterLayout Layout { get; }
 
@@ -175,6 +202,7 @@ public sealed class ModelEvaluator : ILogDensityEvaluator, IDrawConstrainer
     }
 
     /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public double LogDensityAndGradient(ReadOnlySpan<double> x, Span<double> gradient)
     {
         CheckLength(x.Length, nameof(x));
@@ -196,8 +224,129 @@ public sealed class ModelEvaluator : ILogDensityEvaluator, IDrawConstrainer
     }
 
     /// <inheritdoc/>
-    public void LogDensityAndGradientBatch(ReadOnlySpan<double> points, Span<double> values, Span<double> gradients) =>
+    /// <remarks>
+    /// The batch is evaluated in one tape pass: the position is [n, d], each parameter carries a leading batch axis, and
+    /// the ops broadcast over it, so that a regression's n matrix-vector products become one matrix product. The first
+    /// batch is also evaluated point by point and compared; a body that cannot be batched (an op without a batched
+    /// form) or whose batched values disagree falls back to points, and <see cref="CompiledModel.BatchFallbackReason"/>
+    /// says why.
+    /// </remarks>
+    public void LogDensityAndGradientBatch(ReadOnlySpan<double> points, Span<double> values, Span<double> gradients)
+    {
+        int n = Densities.LogDensity.BatchRows(_model.Dimension, points, values, gradients);
+        if (n <= 1 || _model.BatchFallbackReason is not null)
+        {
+            Densities.LogDensity.BatchByRows(this, points, values, gradients);
+            return;
+        }
+
+        if (!_model.IsBatchVerified)
+        {
+            Verify(points, values, gradients, n);
+            return;
+        }
+
+        try
+        {
+            Batched(points, values, gradients, n);
+        }
+        catch (BatchNotSupportedException)
+        {
+            // a branch the checked batch did not take (a value outside a support, say): this batch by points
+            Densities.LogDensity.BatchByRows(this, points, values, gradients);
+        }
+    }
+
+    // the first batch: in one pass, then point by point; the points' results are returned either way
+    private void Verify(ReadOnlySpan<double> points, Span<double> values, Span<double> gradients, int n)
+    {
+        var batchValues = new double[n];
+        var batchGradients = new double[gradients.Length];
+        string? failure = null;
+        try
+        {
+            Batched(points, batchValues, batchGradients, n);
+        }
+        catch (Exception e) when (e is BatchNotSupportedException or ArgumentException or InvalidOperationException)
+        {
+            failure = e.Message;
+        }
+
         Densities.LogDensity.BatchByRows(this, points, values, gradients);
+        if (failure is null)
+        {
+            failure = Disagreement(values, batchValues, "value") ?? Disagreement(gradients, batchGradients, "gradient");
+        }
+
+        if (failure is null)
+        {
+            // the batch's own results, as every later batch gives them: the same however a batch is split or who checked
+            _model.MarkBatchVerified();
+            batchValues.CopyTo(values);
+            batchGradients.CopyTo(gradients);
+        }
+        else
+        {
+            _model.FallBackToRows(failure);
+        }
+    }
+
+    private static string? Disagreement(ReadOnlySpan<double> rows, ReadOnlySpan<double> batched, string what)
+    {
+        for (int i = 0; i < rows.Length; i++)
+        {
+            double r = rows[i], b = batched[i];
+            bool same = r.Equals(b) || Math.Abs(r - b) <= 1e-8 * Math.Max(1, Math.Max(Math.Abs(r), Math.Abs(b)));
+            if (!same)
+            {
+                return FormattableString.Invariant($"the batched {what} ({b}) disagreed with the point-by-point one ({r}) at entry {i}.");
+            }
+        }
+
+        return null;
+    }
+
+    private void Batched(ReadOnlySpan<double> points, Span<double> values, Span<double> gradients, int n)
+    {
+        int d = _model.Dimension;
+        using var session = _tape.Begin();
+        var position = _tape.BatchedVariable(points, n, d);
+        var lp = Run(position);
+        int li = _tape.Check(lp);
+        if (lp.Shape != Shape.Vector(n) || !_tape.IsBatched(li))
+        {
+            // a body that ignores its parameters gives a constant: every point has that value
+            if (lp.Shape.Length != 1)
+            {
+                throw new BatchNotSupportedException($"The batched log-density has shape {lp.Shape}, not [{n}].");
+            }
+
+            values.Fill(lp.Item);
+            _tape.Backward(Ops.Sum(lp));
+        }
+        else
+        {
+            lp.Value.CopyTo(values);
+            if (_ones.Length != n)
+            {
+                _ones = new double[n];
+                _ones.AsSpan().Fill(1);
+            }
+
+            _tape.Backward(lp, _ones);
+        }
+
+        if (position.RequiresGrad && _tape.NeedsGrad(_tape.Check(position)) && lp.RequiresGrad)
+        {
+            position.Grad.CopyTo(gradients);
+        }
+        else
+        {
+            gradients.Clear();
+        }
+    }
+
+    private double[] _ones = [];
 
     /// <summary>The log-prior, log-likelihood and log-Jacobian at <paramref name="x"/>.</summary>
     public LogDensityParts Parts(ReadOnlySpan<double> x)
@@ -249,6 +398,7 @@ public sealed class ModelEvaluator : ILogDensityEvaluator, IDrawConstrainer
         derived.CopyTo(destination[parameters.Length..]);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private Var Run(Var position)
     {
         _context.Begin(position);

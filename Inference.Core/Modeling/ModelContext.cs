@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Inference.Autodiff;
 using Inference.Distributions;
 using Inference.Transforms;
@@ -34,6 +35,8 @@ public sealed class ModelContext
     private Randomness.Rng? _rng;                // predictive draws: the body's generated quantities draw from it
     private List<(string Name, double[] Values)>? _predicted;
     private bool _samplePriors;                  // prior predictive: parameters are drawn from the priors they were declared with
+
+    private static readonly DependentBoundsConstraint EvaluatingBounds = new("bounds");
 
     internal ModelContext(Tape tape) => Tape = tape;
 
@@ -129,9 +132,11 @@ public sealed class ModelContext
     private Var DeclareBounded(string name, Shape shape, Bounds bounds, IDistribution? prior)
     {
         bounds.CheckSize(shape.Length, name, nameof(bounds));
-        return Declare(name, shape, new DependentBoundsConstraint(bounds.ToString()), bounds, prior);
+        // the constraint's description is wanted only for the layout: after discovery no string or object is made per evaluation
+        return Declare(name, shape, _layout is null ? new DependentBoundsConstraint(bounds.ToString()) : EvaluatingBounds, bounds, prior);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private Var Declare(string name, Shape shape, Constraint constraint, Bounds? bounds = null, IDistribution? prior = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
@@ -237,6 +242,7 @@ public sealed class ModelContext
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private Var Constrain(ParameterInfo info, Var unconstrained, Bounds? bounds)
     {
         var constrained = bounds is { } b ? b.Forward(unconstrained, out var logJ) : info.Bijector.Forward(unconstrained, out logJ);

@@ -60,12 +60,16 @@ public readonly struct Bounds
     /// <summary>Checks that each bound is a scalar or has <paramref name="size"/> elements.</summary>
     internal void CheckSize(int size, string name, string paramName)
     {
-        foreach (var (has, bound, side) in new[] { (HasLower, Lower, "lower"), (HasUpper, Upper, "upper") })
+        // checked side by side, not through an array of tuples: this runs at every evaluation of a model
+        CheckSide(HasLower, Lower, "lower", size, name, paramName);
+        CheckSide(HasUpper, Upper, "upper", size, name, paramName);
+    }
+
+    private static void CheckSide(bool has, Arg bound, string side, int size, string name, string paramName)
+    {
+        if (has && bound.IsVar && bound.Variable.Shape.Length != 1 && bound.Variable.Shape.Length != size)
         {
-            if (has && bound.IsVar && bound.Variable.Shape.Length != 1 && bound.Variable.Shape.Length != size)
-            {
-                throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"The {side} bound of '{name}' has {bound.Variable.Shape.Length} elements; it must be a scalar or have the parameter's {size}."), paramName);
-            }
+            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"The {side} bound of '{name}' has {bound.Variable.Shape.Length} elements; it must be a scalar or have the parameter's {size}."), paramName);
         }
     }
 

@@ -17,6 +17,9 @@ internal sealed record TrainingRecord(double[] History, int PlannedSteps, int Ba
     public int EvaluationDraws { get; init; }
 
     public int NonFiniteEvaluationDraws { get; init; }
+
+    /// <summary>Why the model's batches ran one point at a time (null when each batch was one tape pass).</summary>
+    public string? BatchFallback { get; init; }
 }
 
 /// <summary>A fitted variational approximation's estimate of one variable (see <see cref="FitResult"/>'s indexer).</summary>
@@ -188,6 +191,11 @@ public sealed class FitResult : Inference.Transforms.IFittedTransport
         {
             warnings.Add(Invariant(
                 $"{training.NonFiniteEvaluationDraws} of {training.EvaluationDraws} evaluation draws had a non-finite target log-density: the ELBO is the mean over the other draws, and PSIS gives them weight zero."));
+        }
+
+        if (training.BatchFallback is { } reason)
+        {
+            warnings.Add($"The model's body could not evaluate a batch of draws in one pass, so each training step evaluated its draws one at a time (slower, same result): {reason}");
         }
 
         if (!training.Completed)

@@ -135,7 +135,10 @@ public static class VariationalFit
             }
         }
 
-        var training = new TrainingRecord(history.ToArray(), options.Iterations, batch, skipped, dropped, completed);
+        var training = new TrainingRecord(history.ToArray(), options.Iterations, batch, skipped, dropped, completed)
+        {
+            BatchFallback = (target as Modeling.CompiledModel)?.BatchFallbackReason,
+        };
         return Evaluate(flow, target, options.EvaluationDraws, seeds.Stream(1), training, watch);
     }
 

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Numerics.Tensors;
 using Inference.Densities;
 
@@ -11,6 +12,7 @@ public static class Integrator
     /// p ← p + (ε/2)∇log p(x); x ← x + εAp; p ← p + (ε/2)∇log p(x). The gradient and log-density at the
     /// new position are cached in the point. A non-finite log-density is kept (the caller rejects it).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Leapfrog(PhasePoint z, ILogDensityEvaluator target, Metric metric, double stepSize)
     {
         double half = 0.5 * stepSize;

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Inference.Randomness;
 
 namespace Inference.Samplers.Hamiltonian;
@@ -100,6 +101,7 @@ public sealed class Metric
     public IReadOnlyList<double>? InverseMetricMatrix => _dense;
 
     /// <summary>Draws p ~ N(0, M).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void SampleMomentum(Rng rng, Span<double> p, Span<double> scratch)
     {
         int d = Dimension;
@@ -135,6 +137,7 @@ public sealed class Metric
     }
 
     /// <summary>The velocity p♯ = A p.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Velocity(ReadOnlySpan<double> p, Span<double> velocity)
     {
         int d = Dimension;
@@ -157,6 +160,7 @@ public sealed class Metric
     }
 
     /// <summary>vᵀA⁻¹v (the Mahalanobis norm under the inverse metric; dense: through its Cholesky factor).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public double InverseQuadraticForm(ReadOnlySpan<double> v)
     {
         int d = Dimension;

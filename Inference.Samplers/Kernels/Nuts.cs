@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Inference.Densities;
 using Inference.Randomness;
 using Inference.Samplers.Hamiltonian;
@@ -182,6 +183,7 @@ public sealed class Nuts : IMcmcKernel
             _maxDeltaH = maxDeltaH;
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public Transition Transition(PhasePoint state, int maxDepth)
         {
             var w = _w;
@@ -279,6 +281,7 @@ public sealed class Nuts : IMcmcKernel
                 w.Sample.Hamiltonian);
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private bool BuildTree(int depth, PhasePoint zPropose, double[] pSharpBeg, double[] pSharpEnd, double[] rho, double[] pBeg, double[] pEnd, double h0, int sign, ref int nLeapfrog, ref double logSumWeight, ref double sumMetroProb, ref bool divergent)
         {
             var z = _w.Z;

@@ -25,6 +25,11 @@ public class OpGradientTests
     private static Func<Random, Tensor[]> Kinked(params Shape[] shapes) =>
         rng => shapes.Select(s => TestData.AwayFromZero(rng, s, -2, 2, 0.05)).ToArray();
 
+    private static readonly Tensor GlmX = TestData.Uniform(new Random(71), Shape.Matrix(7, 3), -2, 2);
+    private static readonly Tensor GlmY = Tensor.FromVector([1.0, 0, 0, 1, 1, 0, 1]);
+    private static readonly Tensor GlmXLong = TestData.Uniform(new Random(72), Shape.Matrix(4100, 3), -2, 2);
+    private static readonly Tensor GlmYLong = Tensor.FromVector(Enumerable.Range(0, 4100).Select(i => (double)((i * 7) % 3 == 0 ? 1 : 0)).ToArray());
+
     private static readonly int[] GatherIndex = [2, 0, 2, 3, 1];
     private static readonly int[] TakeIndex12 = [4, 0, 2, 2, 1, 3, 0, 4, 4, 1, 3, 2];
     private static readonly int[] TakeIndex4 = [5, 0, 3, 3];
@@ -163,6 +168,8 @@ public class OpGradientTests
         new("vecmat", v => Ops.MatMul(v[0], v[1]), U(-1, 1, V(6), M(6, 9))),
         new("matmul vectors", v => Ops.MatMul(v[0], v[1]), U(-1, 1, V(6), V(6))),
         new("linear", v => Ops.Linear(v[0], v[1], v[2]), U(-1, 1, M(5, 4), M(3, 4), V(3))),
+        new("bernoulli-logit glm", v => Ops.BernoulliLogitGlm(v[0].Tape.Constant(GlmY), v[0].Tape.Constant(GlmX), v[0], v[1]), U(-1, 1, Shape.Scalar, V(3))),
+        new("bernoulli-logit glm, many rows (blocks and tails)", v => Ops.BernoulliLogitGlm(v[0].Tape.Constant(GlmYLong), v[0].Tape.Constant(GlmXLong), v[0], v[1]), U(-0.5, 0.5, Shape.Scalar, V(3))),
         new("linear 512-bit tiles and tails", v => Ops.Linear(v[0], v[1], v[2]), U(-1, 1, M(9, 7), M(37, 7), V(37))),
         new("linear, 20 rows (transposed-weight path)", v => Ops.Linear(v[0], v[1], v[2]), U(-1, 1, M(20, 7), M(11, 7), V(11))),
         new("take along last axis, rank 3", v => Ops.TakeAlongLastAxis(v[0], TakeIndex12) * 2.0, U(-1, 1, T3(3, 4, 5))),
@@ -224,6 +231,12 @@ public class OpGradientTests
         new("slice one of a pair", v => Ops.Slice(v[0], 1, 1) * Ops.Slice(v[0], 0, 1), U(-1, 1, T3(4, 5, 2))),
         new("slice middle", v => Ops.Slice(v[0], 0, 2, axis: 1), U(-1, 1, T3(2, 3, 4))),
         new("concat last", v => Ops.Concat([v[0], v[1], v[0]]), U(-1, 1, M(3, 2), M(3, 4))),
+        new("concat scalars and a vector", v => Ops.Concat([v[0], v[1], v[0] * v[0]]), U(-1, 1, Shape.Scalar, V(4))),
+        new("scan, scalar coefficient", v => Ops.Scan(v[0], v[1], v[2]), U(-0.9, 0.9, V(7), Shape.Scalar, Shape.Scalar)),
+        new("scan, coefficient per step", v => Ops.Scan(v[0], v[1], v[2]), U(-0.9, 0.9, V(6), V(6), Shape.Scalar)),
+        new("scan, rows of recursions", v => Ops.Scan(v[0], v[1], v[2]), U(-0.9, 0.9, M(3, 5), M(3, 5), V(3))),
+        new("scan, rows, shared scalars", v => Ops.Scan(v[0], v[1], v[2]), U(-0.9, 0.9, M(2, 4), Shape.Scalar, Shape.Scalar)),
+        new("scan, input reused after", v => Ops.Scan(v[0], v[1], v[2]) * v[0], U(-0.9, 0.9, V(5), Shape.Scalar, Shape.Scalar)),
         new("concat rows", v => Ops.Concat([v[0], v[1]], axis: 0), U(-1, 1, M(2, 4), M(3, 4))),
         new("gather last with repeats", v => Ops.Gather(v[0], GatherIndex), U(-1, 1, M(3, 4))),
         new("gather rows", v => Ops.Gather(v[0], GatherIndex, axis: 0), U(-1, 1, M(4, 3))),

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Inference.Autodiff.Kernels;
 
 namespace Inference.Autodiff;
@@ -62,19 +63,26 @@ internal interface IFreshGradientWriter
 }
 
 /// <summary>Base of broadcasting binary ops: records the node and hands both input gradients to the op.</summary>
-internal abstract class BinaryOp : IOp
+internal abstract class BinaryOp : IOp, IBatchAware
 {
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static Var Record(BinaryOp op, BinaryKind kind, Var a, Var b)
     {
         var tape = Ops.TapeOf(a, b, nameof(a), nameof(b));
         int ai = tape.Check(a), bi = tape.Check(b);
         Shape sa = tape.Node(ai).Shape, sb = tape.Node(bi).Shape;
+        if (tape.HasBatched && (tape.IsBatched(ai) || tape.IsBatched(bi)))
+        {
+            Batching.Align(tape, ref ai, ref sa, ref bi, ref sb);
+        }
+
         var shape = Broadcasting.ResultShape(sa, sb, nameof(b));
         int id = tape.Push(op, shape, ai, bi);
         Broadcasting.Binary(kind, tape.V(ai), sa, tape.V(bi), sb, tape.V(id), shape);
         return tape.Wrap(id);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Backward(Tape tape, int id, in NodeRecord node)
     {
         var g = tape.G(id)!;

@@ -4,7 +4,10 @@ namespace Inference.Autodiff;
 
 public static partial class Ops
 {
-    /// <summary>Joins tensors along <paramref name="axis"/>; all other axes must agree.</summary>
+    /// <summary>
+    /// Joins tensors along <paramref name="axis"/>; all other axes must agree. Scalars join vectors (or other scalars) as
+    /// vectors of length 1: <c>Concat([first, rest])</c> puts a scalar in front of a vector.
+    /// </summary>
     public static Var Concat(ReadOnlySpan<Var> parts, int axis = -1)
     {
         if (parts.Length == 0)
@@ -13,11 +16,22 @@ public static partial class Ops
         }
 
         var tape = TapeOf(parts[0], nameof(parts));
-        var s0 = tape.ShapeOf(parts[0]);
-        if (s0.Rank == 0)
+        bool anyScalar = false;
+        foreach (var p in parts)
         {
-            throw new ArgumentException("Cannot concatenate scalars; reshape them to vectors of length 1.", nameof(parts));
+            if (p.Tape is not null && ReferenceEquals(p.Tape, tape) && tape.ShapeOf(p).Rank == 0)
+            {
+                anyScalar = true;
+                break;
+            }
         }
+
+        if (anyScalar)
+        {
+            return ConcatWithScalars(tape, parts, axis);
+        }
+
+        var s0 = tape.ShapeOf(parts[0]);
 
         int a = s0.NormalizeAxis(axis, nameof(axis));
         int total = 0;
@@ -61,6 +75,43 @@ public static partial class Ops
         }
 
         return tape.Wrap(id);
+    }
+
+    // scalars become length-1 vectors (aliases, no copy); the pooled list allocates nothing after warm-up
+    private static Var ConcatWithScalars(Tape tape, ReadOnlySpan<Var> parts, int axis)
+    {
+        var list = System.Buffers.ArrayPool<Var>.Shared.Rent(parts.Length);
+        try
+        {
+            for (int j = 0; j < parts.Length; j++)
+            {
+                var p = parts[j];
+                if (!ReferenceEquals(p.Tape, tape))
+                {
+                    throw new ArgumentException($"Part {j} is recorded on another tape. {Tape.OtherTapeHint}", nameof(parts));
+                }
+
+                var sj = tape.ShapeOf(p);
+                if (sj.Rank > 1)
+                {
+                    throw new ArgumentException($"Part {j} has shape {sj}: scalars join only vectors and scalars.", nameof(parts));
+                }
+
+                list[j] = sj.Rank == 0 ? Reshape(p, Shape.Vector(1)) : p;
+            }
+
+            if (axis is not (0 or -1))
+            {
+                throw new ArgumentOutOfRangeException(nameof(axis), axis, "Scalars and vectors join along axis 0 (or −1).");
+            }
+
+            return Concat(list.AsSpan(0, parts.Length), 0);
+        }
+        finally
+        {
+            Array.Clear(list, 0, parts.Length);
+            System.Buffers.ArrayPool<Var>.Shared.Return(list);
+        }
     }
 
     private sealed class ConcatOp : IOp

@@ -9,6 +9,16 @@ public static partial class Ops
     {
         var tape = TapeOf(a, b, nameof(a), nameof(b));
         int ai = tape.Check(a), bi = tape.Check(b);
+        if (tape.HasBatched && (tape.IsBatched(ai) || tape.IsBatched(bi)))
+        {
+            // one dot product per point
+            return tape.IsBatched(ai) && !tape.IsBatched(bi) && tape.Node(bi).Shape.Rank == 1 && tape.Node(ai).Shape.Rank == 2
+                ? MatMul(a, b)
+                : tape.IsBatched(bi) && !tape.IsBatched(ai) && tape.Node(ai).Shape.Rank == 1 && tape.Node(bi).Shape.Rank == 2
+                    ? MatMul(b, a)
+                    : Sum(a * b);
+        }
+
         if (tape.Node(ai).Shape != tape.Node(bi).Shape)
         {
             throw new ArgumentException($"Dot needs equal shapes; got {tape.Node(ai).Shape} and {tape.Node(bi).Shape}.", nameof(b));

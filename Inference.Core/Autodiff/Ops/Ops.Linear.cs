@@ -24,6 +24,11 @@ public static partial class Ops
         var tape = TapeOf(x, weight, nameof(x), nameof(weight));
         int xi = tape.Check(x), wi = tape.Check(weight), bi = tape.Check(bias);
         Shape sx = tape.Node(xi).Shape, sw = tape.Node(wi).Shape, sb = tape.Node(bi).Shape;
+        if (tape.IsBatched(wi) || tape.IsBatched(bi))
+        {
+            throw new BatchNotSupportedException("Linear with a batched weight or bias cannot take a batch of points in one pass.");
+        }
+
         if (sx.Rank != 2 || sw.Rank != 2 || sx[1] != sw[1])
         {
             throw new ArgumentException($"Linear needs x [m, k] and W [n, k] (out, in); got {sx} and {sw}.", nameof(weight));
@@ -65,7 +70,7 @@ public static partial class Ops
         return tape.Wrap(id);
     }
 
-    private sealed class LinearOp : IOp
+    private sealed class LinearOp : IOp, IBatchAware
     {
         // below this many rows the forward pass skips transposing W
         internal const int SmallBatch = 16;

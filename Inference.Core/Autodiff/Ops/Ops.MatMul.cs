@@ -14,16 +14,26 @@ public static partial class Ops
         var tape = TapeOf(a, b, nameof(a), nameof(b));
         int ai = tape.Check(a), bi = tape.Check(b);
         Shape sa = tape.Node(ai).Shape, sb = tape.Node(bi).Shape;
+        if (tape.HasBatched && (tape.IsBatched(ai) || tape.IsBatched(bi)))
+        {
+            return BatchedMatMul(tape, a, b, ai, bi, sa, sb);
+        }
+
         if (sa.Rank == 1 && sb.Rank == 1)
         {
             return Dot(a, b);
         }
 
+        return MatMulCore(tape, ai, bi, sa, sb, nameof(b));
+    }
+
+    private static Var MatMulCore(Tape tape, int ai, int bi, Shape sa, Shape sb, string paramName)
+    {
         int kA = sa.Rank == 0 ? -1 : sa[sa.Rank - 1];
         int kB = sb.Rank == 0 ? -1 : sb[0];
         if (sa.Rank == 0 || sb.Rank == 0 || sb.Rank > 2 || kA != kB)
         {
-            throw new ArgumentException($"MatMul cannot multiply shapes {sa} and {sb}.", nameof(b));
+            throw new ArgumentException($"MatMul cannot multiply shapes {sa} and {sb}.", paramName);
         }
 
         Shape sy;
@@ -32,7 +42,7 @@ public static partial class Ops
         {
             if (sa.Rank != 2)
             {
-                throw new ArgumentException($"MatMul cannot multiply shapes {sa} and {sb}.", nameof(b));
+                throw new ArgumentException($"MatMul cannot multiply shapes {sa} and {sb}.", paramName);
             }
 
             sy = Shape.Vector(sa[0]);
@@ -72,11 +82,41 @@ public static partial class Ops
         return tape.Wrap(id);
     }
 
+    // A batch of points through a product: rows of the batched operand are points, so a batched vector times a matrix
+    // (or vector) is the plain product of the [batch, k] block, and a matrix times a batched vector, X·β for every β, is
+    // the batch's rows against X's rows, β·Xᵀ, one fused node (Linear with a zero bias) with no transposed copy of X.
+    private static Var BatchedMatMul(Tape tape, Var a, Var b, int ai, int bi, Shape sa, Shape sb)
+    {
+        bool ba = tape.IsBatched(ai), bb = tape.IsBatched(bi);
+        if (ba && !bb && sa.Rank >= 2)
+        {
+            if (sa.Rank == 3 && sb.Rank == 1)
+            {
+                throw new BatchNotSupportedException("MatMul of a batch of matrices by a vector cannot take a batch of points in one pass.");
+            }
+
+            // [batch, k]·[k, n], [batch, k]·[k] and [batch, m, k]·[k, n] mean what they mean per point
+            return MatMulCore(tape, ai, bi, sa, sb, nameof(b));
+        }
+
+        if (bb && !ba && sa.Rank == 2 && sb.Rank == 2)
+        {
+            if (sa[1] != sb[1])
+            {
+                throw new ArgumentException($"MatMul cannot multiply shapes {sa} and {Batching.Inner(sb)}.", nameof(b));
+            }
+
+            return Linear(b, a, tape.Zeros(Shape.Vector(sa[0])));
+        }
+
+        throw new BatchNotSupportedException($"MatMul of {(ba ? "a batched " : "")}{sa} by {(bb ? "a batched " : "")}{sb} cannot take a batch of points in one pass.");
+    }
+
     private const int MatMat = 0;
     private const int MatVec = 1;
     private const int VecMat = 2;
 
-    private sealed class MatMulOp : IOp
+    private sealed class MatMulOp : IOp, IBatchAware
     {
         public static readonly MatMulOp Instance = new();
 

@@ -7,6 +7,11 @@ public static partial class Ops
     {
         var tape = TapeOf(x, nameof(x));
         int n = tape.ShapeOf(x).Length;
+        if (tape.IsBatched(tape.Check(x)))
+        {
+            n /= Math.Max(tape.ShapeOf(x)[0], 1);   // the mean of each point's elements
+        }
+
         if (n == 0)
         {
             throw new ArgumentException("The mean of an empty tensor is undefined.", nameof(x));

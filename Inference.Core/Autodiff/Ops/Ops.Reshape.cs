@@ -9,6 +9,19 @@ public static partial class Ops
     {
         var tape = TapeOf(x, nameof(x));
         int xi = tape.Check(x);
+        if (tape.IsBatched(xi))
+        {
+            // the batch axis stays in front: the model's [n] of scalars reshaped to [r, c] is [batch, r, c]
+            var sx = tape.Node(xi).Shape;
+            var inner = Batching.Inner(sx);
+            if (inner.Length != shape.Length)
+            {
+                throw new ArgumentException($"Cannot reshape {inner} ({inner.Length} elements) to {shape}.", nameof(shape));
+            }
+
+            return tape.Wrap(View(tape, xi, Batching.WithBatch(sx[0], shape)));
+        }
+
         if (tape.Node(xi).Shape.Length != shape.Length)
         {
             throw new ArgumentException($"Cannot reshape {tape.Node(xi).Shape} ({tape.Node(xi).Shape.Length} elements) to {shape}.", nameof(shape));
@@ -17,7 +30,10 @@ public static partial class Ops
         return tape.Wrap(tape.PushAlias(ReshapeOp.Instance, shape, xi));
     }
 
-    private sealed class ReshapeOp : IOp
+    /// <summary>An alias of node <paramref name="xi"/> under <paramref name="shape"/> (same length), keeping its batch flag.</summary>
+    internal static int View(Tape tape, int xi, Shape shape) => tape.PushAlias(ReshapeOp.Instance, shape, xi);
+
+    private sealed class ReshapeOp : IOp, IBatchAware
     {
         public static readonly ReshapeOp Instance = new();
 

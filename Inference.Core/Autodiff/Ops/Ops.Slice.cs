@@ -10,12 +10,13 @@ public static partial class Ops
         var tape = TapeOf(x, nameof(x));
         int xi = tape.Check(x);
         var sx = tape.Node(xi).Shape;
-        if (sx.Rank == 0)
+        bool batched = tape.IsBatched(xi);
+        if (sx.Rank == (batched ? 1 : 0))
         {
             throw new ArgumentException("Cannot slice a scalar.", nameof(x));
         }
 
-        int a = sx.NormalizeAxis(axis, nameof(axis));
+        int a = batched ? Batching.Axis(sx, axis, nameof(axis)) : sx.NormalizeAxis(axis, nameof(axis));
         var (outer, len, inner) = sx.AroundAxis(a);
         if (start < 0 || length < 0 || start + length > len)
         {
@@ -55,7 +56,7 @@ public static partial class Ops
     // below this many elements per copied block, plain loops beat a span and a copy call per block
     private const int ShortBlock = 16;
 
-    private sealed class SliceOp : IOp
+    private sealed class SliceOp : IOp, IBatchAware
     {
         public static readonly SliceOp Instance = new();
 

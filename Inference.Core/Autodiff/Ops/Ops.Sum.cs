@@ -14,6 +14,15 @@ public static partial class Ops
     {
         var tape = TapeOf(x, paramName);
         int xi = tape.Check(x);
+        if (tape.IsBatched(xi))
+        {
+            // one sum per point: the batch viewed as [rows, elements per point], summed along its last axis
+            var sx = tape.Node(xi).Shape;
+            int rows = sx[0], per = sx.Length / Math.Max(rows, 1);
+            int vi = sx.Rank == 2 ? xi : View(tape, xi, Shape.Matrix(rows, per));
+            return ReduceAxisCore(tape, vi, 1, scale);
+        }
+
         int id = tape.Push(SumAllOp.Instance, Shape.Scalar, xi);
         ref NodeRecord n = ref tape.Node(id);
         n.S0 = scale;
@@ -26,9 +35,14 @@ public static partial class Ops
         var tape = TapeOf(x, paramName);
         int xi = tape.Check(x);
         var sx = tape.Node(xi).Shape;
-        int a = sx.NormalizeAxis(axis, nameof(axis));
+        int a = tape.IsBatched(xi) ? Batching.Axis(sx, axis, nameof(axis)) : sx.NormalizeAxis(axis, nameof(axis));
+        return ReduceAxisCore(tape, xi, a, mean ? 1.0 / sx[a] : 1.0);
+    }
+
+    private static Var ReduceAxisCore(Tape tape, int xi, int a, double scale)
+    {
+        var sx = tape.Node(xi).Shape;
         var (outer, len, inner) = sx.AroundAxis(a);
-        double scale = mean ? 1.0 / len : 1.0;
         int id = tape.Push(SumAxisOp.Instance, sx.RemoveAxis(a), xi);
         ref NodeRecord n = ref tape.Node(id);
         n.S0 = scale;
@@ -71,7 +85,7 @@ public static partial class Ops
         }
     }
 
-    private sealed class SumAxisOp : IOp
+    private sealed class SumAxisOp : IOp, IBatchAware
     {
         public static readonly SumAxisOp Instance = new();
 

@@ -50,7 +50,7 @@ public static partial class Ops
         return tape.Wrap(id);
     }
 
-    private sealed class WhereOp : IOp
+    private sealed class WhereOp : IOp, IBatchAware
     {
         public static readonly WhereOp Instance = new();
 

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Numerics.Tensors;
 
 namespace Inference.Autodiff;
@@ -23,6 +24,7 @@ public static partial class Ops
     }
 
     /// <summary>Records an elementwise unary op with scalar attributes <paramref name="s0"/>, <paramref name="s1"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static Var Unary(UnaryOp op, Var x, string paramName, double s0 = 0, double s1 = 0)
     {
         var tape = TapeOf(x, paramName);
@@ -37,7 +39,7 @@ public static partial class Ops
 }
 
 /// <summary>Base of elementwise unary ops: forward, plus the derivative dy/dx for the backward pass.</summary>
-internal abstract class UnaryOp : IOp
+internal abstract class UnaryOp : IOp, IBatchAware
 {
     public abstract void Forward(Tape tape, ReadOnlySpan<double> x, Span<double> y, in NodeRecord node);
 
@@ -50,6 +52,7 @@ internal abstract class UnaryOp : IOp
     /// </summary>
     protected virtual bool BackwardFused(ReadOnlySpan<double> x, ReadOnlySpan<double> g, Span<double> gx, bool accumulate, in NodeRecord node) => false;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Backward(Tape tape, int id, in NodeRecord node)
     {
         double[]? gx = tape.GFresh(node.In0, out bool fresh);
