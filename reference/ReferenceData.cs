@@ -4,7 +4,7 @@ namespace Inference.Reference;
 
 /// <summary>
 /// Locates the repository's <c>reference/</c> folder (Stan, posterior and loo fixtures; the reference posteriors)
-/// from the running program, by walking up from its output folder. Linked into the test and benchmark projects;
+/// from the running program, by walking up from its output folder. Linked into the test and benchmark projects and the examples that read the reference posteriors;
 /// nothing outside the repository is read.
 /// </summary>
 internal static class ReferenceData

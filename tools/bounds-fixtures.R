@@ -31,19 +31,18 @@ for (t in 2:n_t) {
   y[t] <- round(0.05 + rnorm(1) * s[t], 6)
 }
 
+# a Stan program kept in tools/stan/, as one string (its comment lines dropped)
+stan_file <- function(name) {
+  here <- dirname(sub("--file=", "", grep("--file=", commandArgs(FALSE), value = TRUE)[1]))
+  lines <- readLines(file.path(here, "stan", name))
+  paste(lines[!grepl("^//", lines)], collapse = "\n")
+}
+
 programs <- list(
   garch11 = list(
     data = list(T = n_t, y = y, sigma1 = 1),
     data_json = paste0("{\"T\": ", n_t, ", \"y\": ", arr(y), ", \"sigma1\": 1}"),
-    code = "
-data { int<lower=0> T; real y[T]; real<lower=0> sigma1; }
-parameters { real mu; real<lower=0> alpha0; real<lower=0, upper=1> alpha1; real<lower=0, upper=(1 - alpha1)> beta1; }
-model {
-  real sigma[T];
-  sigma[1] = sigma1;
-  for (t in 2:T) sigma[t] = sqrt(alpha0 + alpha1 * pow(y[t - 1] - mu, 2) + beta1 * pow(sigma[t - 1], 2));
-  y ~ normal(mu, sigma);
-}"),
+    code = stan_file("garch11.stan")),
   dependent_bounds = list(
     data = list(),
     data_json = "{}",

@@ -22,6 +22,12 @@ repo <- normalizePath(file.path(dirname(sub("--file=", "", grep("--file=", comma
 work <- file.path(tempdir(), "stan-side"); dir.create(work, showWarnings = FALSE)
 cache <- file.path(Sys.getenv("HOME"), ".cache", "inference-stan-side"); dir.create(cache, recursive = TRUE, showWarnings = FALSE)
 
+# a Stan program kept in tools/stan/, as one string (its comment lines dropped)
+stan_file <- function(name) {
+  lines <- readLines(file.path(repo, "tools", "stan", name))
+  paste(lines[!grepl("^//", lines)], collapse = "\n")
+}
+
 programs <- list(
   "eight_schools-eight_schools_noncentered" = list(pars = c("theta_trans", "mu", "tau"), code = "
 data { int<lower=0> J; real y[J]; real<lower=0> sigma[J]; }
@@ -53,15 +59,7 @@ model {
   mu ~ normal(0, 10); phi ~ normal(0, 2); theta ~ normal(0, 2); sigma ~ cauchy(0, 5);
   err ~ normal(0, sigma);
 }"),
-  "garch11" = list(pars = c("mu", "alpha0", "alpha1", "beta1"), code = "
-data { int<lower=0> T; real y[T]; real<lower=0> sigma1; }
-parameters { real mu; real<lower=0> alpha0; real<lower=0, upper=1> alpha1; real<lower=0, upper=(1 - alpha1)> beta1; }
-model {
-  real sigma[T];
-  sigma[1] = sigma1;
-  for (t in 2:T) sigma[t] = sqrt(alpha0 + alpha1 * pow(y[t - 1] - mu, 2) + beta1 * pow(sigma[t - 1], 2));
-  y ~ normal(mu, sigma);
-}"))
+  "garch11" = list(pars = c("mu", "alpha0", "alpha1", "beta1"), code = stan_file("garch11.stan")))
 
 wanted <- kv("posteriors", "all")
 names_run <- if (wanted == "all") names(programs) else strsplit(wanted, ",")[[1]]

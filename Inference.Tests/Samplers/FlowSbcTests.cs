@@ -97,16 +97,7 @@ public class FlowSbcTests
         var seeds = new SeedSequence(20261202);
         Parallel.For(0, SchoolsReplications, r =>
         {
-            var rng = seeds.Spawn(r).Stream(0);
-            var thetaTrans = new double[8];
-            rng.Normal(thetaTrans);
-            double mu = 5 * rng.Normal();
-            double tau = Math.Abs(5 * Math.Tan(Math.PI * (rng.NextOpenDouble() - 0.5)));
-            var y = new double[8];
-            for (int j = 0; j < 8; j++)
-            {
-                y[j] = mu + (tau * thetaTrans[j]) + (sigma[j] * rng.Normal());
-            }
+            var (mu, tau, thetaTrans, y) = SbcTests.SimulateEightSchools(seeds.Spawn(r).Stream(0), sigma);
 
             double[] truths = [mu, tau, mu + (tau * thetaTrans[0])];
             var result = NeuTraOnLaplace(EightSchools.NonCentered(y, sigma).Compile(), seeds.Spawn(r).StreamSeed(1), warmup: 150);

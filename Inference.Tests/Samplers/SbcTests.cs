@@ -53,16 +53,7 @@ public class SbcTests
         var seeds = new SeedSequence(20261123);
         Parallel.For(0, Replications, r =>
         {
-            var rng = seeds.Spawn(r).Stream(0);
-            var thetaTrans = new double[8];
-            rng.Normal(thetaTrans);
-            double mu = 5 * rng.Normal();
-            double tau = Math.Abs(5 * Math.Tan(Math.PI * (rng.NextOpenDouble() - 0.5)));
-            var y = new double[8];
-            for (int j = 0; j < 8; j++)
-            {
-                y[j] = mu + (tau * thetaTrans[j]) + (sigma[j] * rng.Normal());
-            }
+            var (mu, tau, thetaTrans, y) = SimulateEightSchools(seeds.Spawn(r).Stream(0), sigma);
 
             double[] truths = [mu, tau, thetaTrans[0], mu + (tau * thetaTrans[0])];
             var model = EightSchools.NonCentered(y, sigma).Compile();
@@ -77,6 +68,25 @@ public class SbcTests
         {
             AssertUniform(ranks[k], parameters[k]);
         }
+    }
+
+    /// <summary>
+    /// One replication of non-centered eight schools from its prior: θ̃ ~ N(0, I), μ ~ N(0, 5), τ ~ half-Cauchy(0, 5)
+    /// (by inversion), then y_j ~ N(μ + τ θ̃_j, σ_j).
+    /// </summary>
+    internal static (double Mu, double Tau, double[] ThetaTrans, double[] Y) SimulateEightSchools(Rng rng, double[] sigma)
+    {
+        var thetaTrans = new double[sigma.Length];
+        rng.Normal(thetaTrans);
+        double mu = 5 * rng.Normal();
+        double tau = Math.Abs(5 * Math.Tan(Math.PI * (rng.NextOpenDouble() - 0.5)));
+        var y = new double[sigma.Length];
+        for (int j = 0; j < y.Length; j++)
+        {
+            y[j] = mu + (tau * thetaTrans[j]) + (sigma[j] * rng.Normal());
+        }
+
+        return (mu, tau, thetaTrans, y);
     }
 
     internal static void AssertUniform(int[] ranks, string name)

@@ -6,10 +6,11 @@ using Inference.Autodiff;
 using Inference.Distributed;
 using Inference.Distributions;
 using Inference.Modeling;
+using Inference.Reference;
 using Inference.Workflow.Comparison;
 
 string output = args.Length > 1 && args[0] == "--output" ? args[1] : "distributed-output";
-string posteriors = FindPosteriors();
+string posteriors = ReferenceData.Posteriors;   // the reference posteriors ship with the repository (reference/posteriors)
 var prior = new Normal(0, 1);
 void Models(ModelRegistry registry) => registry.Add("normal_normal", data =>
 {
@@ -50,21 +51,3 @@ var sbc = await runner.RunAsync(replications.Select(r => r.Cell).ToArray(), prog
 Console.WriteLine();
 var ranks = SbcGrid.Ranks(replications, sbc, thin: 2);
 Console.WriteLine($"SBC ranks of x: χ² = {ranks.ChiSquare("x", 20):F1} over 20 bins (uniform below 36.2, the 1% critical value of χ²(19)); grid wall time {sbc.WallTime.TotalSeconds:F1} s");
-
-// The reference posteriors ship with the repository (reference/posteriors): found from the working directory or the program's folder up.
-static string FindPosteriors()
-{
-    foreach (var start in new[] { Directory.GetCurrentDirectory(), AppContext.BaseDirectory })
-    {
-        for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
-        {
-            string candidate = Path.Combine(dir.FullName, "reference", "posteriors");
-            if (Directory.Exists(candidate))
-            {
-                return candidate;
-            }
-        }
-    }
-
-    throw new DirectoryNotFoundException("Run this from inside the repository: reference/posteriors holds the posteriors it compares on.");
-}

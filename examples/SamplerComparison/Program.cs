@@ -1,12 +1,13 @@
 // Several samplers on the same reference posteriors, with the same seeds: ESS per 1000 gradients and per second,
 // R-hat, divergences, and the error of means and tail quantiles against the posteriors' reference values, written
 // as a Markdown and HTML report with plots. `--output DIR` chooses the folder; `--full` runs Stan's 1000 + 1000.
+using Inference.Reference;
 using Inference.Workflow;
 using Inference.Workflow.Comparison;
 
 string output = args.SkipWhile(a => a != "--output").Skip(1).FirstOrDefault() ?? "comparison-output";
 bool full = args.Contains("--full");
-string posteriors = FindPosteriors();
+string posteriors = ReferenceData.Posteriors;   // the reference posteriors ship with the repository (reference/posteriors)
 string[] names = ["eight_schools-eight_schools_centered", "eight_schools-eight_schools_noncentered", "synth-rosenbrock2", "kidiq-kidscore_momiq"];
 var targets = names.Select(n => SamplerComparison.PosteriorFolder(Path.Combine(posteriors, n))).ToArray();
 var settings = full ? new ComparisonSettings() : new ComparisonSettings { Warmup = 500, Draws = 500, VariationalIterations = 1000 };
@@ -16,22 +17,4 @@ Console.Write(report.ToMarkdown());
 foreach (var path in report.Write(output))
 {
     Console.WriteLine("wrote " + path);
-}
-
-// The reference posteriors ship with the repository (reference/posteriors): found from the working directory or the program's folder up.
-static string FindPosteriors()
-{
-    foreach (var start in new[] { Directory.GetCurrentDirectory(), AppContext.BaseDirectory })
-    {
-        for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
-        {
-            string candidate = Path.Combine(dir.FullName, "reference", "posteriors");
-            if (Directory.Exists(candidate))
-            {
-                return candidate;
-            }
-        }
-    }
-
-    throw new DirectoryNotFoundException("Run this from inside the repository: reference/posteriors holds the posteriors it compares on.");
 }
