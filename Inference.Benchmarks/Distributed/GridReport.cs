@@ -41,16 +41,29 @@ internal static class GridReport
         GridCell Cell(string key, int iterations, ulong seed) =>
             new(key, "sblrc-blr", data, "nuts", new CellSettings(Chains: 1, Warmup: iterations, Draws: iterations, MaxDegreeOfParallelism: 1), seed);
 
-        // calibrate: iterations for a cell of about `seconds` on this machine now. The first runs are slow (tiered JIT),
-        // so the size is re-measured until a cell of it takes within 10% of `seconds` (at most 6 probes)
+        // calibrate: iterations for a cell of about `seconds` on this machine now. The first runs are slow (tiered JIT,
+        // later under load), so cells of 2000 iterations run until two in a row agree within 10% (at most 10); the size
+        // is scaled from that, then re-measured at the target size until a cell takes within 10% of `seconds` (at most 4)
         var models = new ModelRegistry();
-        CellExecutor.Run(Cell("warmup", 500, 1), models);
-        int iterations = 2000;
-        double probeSeconds = 0;
-        for (int probe = 0; probe < 6; probe++)
+        double Time(int n) => CellExecutor.Run(Cell("probe", n, 2), models).CellTime.TotalSeconds;
+        double previous = Time(2000), settled = previous;
+        for (int warm = 0; warm < 10; warm++)
         {
-            probeSeconds = CellExecutor.Run(Cell("probe", iterations, 2), models).CellTime.TotalSeconds;
-            if (probe > 0 && Math.Abs(probeSeconds - seconds) < 0.1 * seconds)
+            settled = Time(2000);
+            if (Math.Abs(settled - previous) < 0.1 * settled)
+            {
+                break;
+            }
+
+            previous = settled;
+        }
+
+        int iterations = Math.Max(100, (int)(2000 * seconds / settled));
+        double probeSeconds = 0;
+        for (int probe = 0; probe < 4; probe++)
+        {
+            probeSeconds = Time(iterations);
+            if (Math.Abs(probeSeconds - seconds) < 0.1 * seconds)
             {
                 break;
             }
