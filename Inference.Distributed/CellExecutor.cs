@@ -38,6 +38,9 @@ public static class CellExecutor
             var outcome = sampler.Run(density, cell.Settings.ToComparisonSettings(cell.Seed), cell.Seed, null, cancellationToken);
             var draws = outcome.Draws;
             var diagnostics = Diagnose(draws, outcome.Notes);
+
+            // the cell's own time ends here: packing the draws for the caller counts as transfer, not as the cell's work
+            var cellTime = watch.Elapsed;
             return new CellResult
             {
                 Cell = cell,
@@ -52,7 +55,7 @@ public static class CellExecutor
                 SamplerName = draws.Sampler,
                 Info = CellRunInfo.From(draws.Info),
                 AreIndependent = draws.AreIndependent,
-                CellTime = watch.Elapsed,
+                CellTime = cellTime,
             };
         }
         catch (Exception ex) when (ex is not OperationCanceledException)

@@ -2,86 +2,108 @@ using Inference.Results;
 
 namespace Inference.Distributed;
 
-/// <summary>One chain of a cell's result: its draws, Stan's per-draw statistics, its adaptation and its own timings.</summary>
-[GenerateSerializer]
+/// <summary>
+/// One chain of a cell's result: its draws, Stan's per-draw statistics, its adaptation and its own timings. It travels
+/// as <see cref="ChainResultTransfer"/> (the arrays packed into blocks of bytes), not field by field.
+/// </summary>
 public sealed class ChainResult
 {
     /// <summary>Draws × columns, row-major.</summary>
-    [Id(0)] public double[] Values { get; init; } = [];
+    public double[] Values { get; init; } = [];
 
     /// <summary>Draws recorded.</summary>
-    [Id(1)] public int Draws { get; init; }
+    public int Draws { get; init; }
 
     /// <summary>lp__ per draw.</summary>
-    [Id(2)] public double[] LogDensity { get; init; } = [];
+    public double[] LogDensity { get; init; } = [];
 
     /// <summary>accept_stat__ per draw.</summary>
-    [Id(3)] public double[] AcceptStat { get; init; } = [];
+    public double[] AcceptStat { get; init; } = [];
 
     /// <summary>stepsize__ per draw.</summary>
-    [Id(4)] public double[] StepSizes { get; init; } = [];
+    public double[] StepSizes { get; init; } = [];
 
     /// <summary>treedepth__ per draw.</summary>
-    [Id(5)] public int[] TreeDepth { get; init; } = [];
+    public int[] TreeDepth { get; init; } = [];
 
     /// <summary>n_leapfrog__ per draw.</summary>
-    [Id(6)] public int[] LeapfrogSteps { get; init; } = [];
+    public int[] LeapfrogSteps { get; init; } = [];
 
     /// <summary>divergent__ per draw.</summary>
-    [Id(7)] public bool[] Divergent { get; init; } = [];
+    public bool[] Divergent { get; init; } = [];
 
     /// <summary>energy__ per draw.</summary>
-    [Id(8)] public double[] Energy { get; init; } = [];
+    public double[] Energy { get; init; } = [];
 
     /// <summary>Saved warmup draws, rows × columns.</summary>
-    [Id(9)] public double[] WarmupValues { get; init; } = [];
+    public double[] WarmupValues { get; init; } = [];
 
     /// <summary>Number of saved warmup draws.</summary>
-    [Id(10)] public int WarmupDraws { get; init; }
+    public int WarmupDraws { get; init; }
 
     /// <summary>The adapted step size.</summary>
-    [Id(11)] public double StepSize { get; init; }
+    public double StepSize { get; init; }
 
     /// <summary>The adapted inverse metric's diagonal.</summary>
-    [Id(12)] public double[] InverseMetricDiagonal { get; init; } = [];
+    public double[] InverseMetricDiagonal { get; init; } = [];
 
     /// <summary>The dense inverse metric (row-major), when dense.</summary>
-    [Id(13)] public double[]? InverseMetricMatrix { get; init; }
+    public double[]? InverseMetricMatrix { get; init; }
 
     /// <summary>Wall time of warmup.</summary>
-    [Id(14)] public TimeSpan WarmupTime { get; init; }
+    public TimeSpan WarmupTime { get; init; }
 
     /// <summary>Wall time of sampling.</summary>
-    [Id(15)] public TimeSpan SamplingTime { get; init; }
+    public TimeSpan SamplingTime { get; init; }
 
     /// <summary>Gradients during warmup.</summary>
-    [Id(16)] public long WarmupGradients { get; init; }
+    public long WarmupGradients { get; init; }
 
     /// <summary>Gradients during sampling.</summary>
-    [Id(17)] public long SamplingGradients { get; init; }
+    public long SamplingGradients { get; init; }
 
     /// <summary>The chain's stream seed.</summary>
-    [Id(18)] public ulong Seed { get; init; }
+    public ulong Seed { get; init; }
 
     /// <summary>How the chain ended (<see cref="ChainStatus"/> as its number).</summary>
-    [Id(19)] public int Status { get; init; }
+    public int Status { get; init; }
 
     /// <summary>The chain's record from a run.</summary>
     public static ChainResult From(ChainDraws c)
     {
         ArgumentNullException.ThrowIfNull(c);
-        var stats = c.Stats.AsSpan(0, c.Draws).ToArray();
+        int n = c.Draws;
+        var logDensity = new double[n];
+        var acceptStat = new double[n];
+        var stepSizes = new double[n];
+        var treeDepth = new int[n];
+        var leapfrogSteps = new int[n];
+        var divergent = new bool[n];
+        var energy = new double[n];
+        var stats = c.Stats;
+        for (int i = 0; i < n; i++)
+        {
+            var s = stats[i];
+            logDensity[i] = s.LogDensity;
+            acceptStat[i] = s.AcceptStat;
+            stepSizes[i] = s.StepSize;
+            treeDepth[i] = s.TreeDepth;
+            leapfrogSteps[i] = s.LeapfrogSteps;
+            divergent[i] = s.Divergent;
+            energy[i] = s.Energy;
+        }
+
         return new ChainResult
         {
-            Values = c.Values.AsSpan(0, c.Draws * c.Columns).ToArray(),
-            Draws = c.Draws,
-            LogDensity = stats.Select(s => s.LogDensity).ToArray(),
-            AcceptStat = stats.Select(s => s.AcceptStat).ToArray(),
-            StepSizes = stats.Select(s => s.StepSize).ToArray(),
-            TreeDepth = stats.Select(s => s.TreeDepth).ToArray(),
-            LeapfrogSteps = stats.Select(s => s.LeapfrogSteps).ToArray(),
-            Divergent = stats.Select(s => s.Divergent).ToArray(),
-            Energy = stats.Select(s => s.Energy).ToArray(),
+            Values = c.Values.AsSpan(0, n * c.Columns).ToArray(),
+            Draws = n,
+            LogDensity = logDensity,
+            AcceptStat = acceptStat,
+            StepSizes = stepSizes,
+            TreeDepth = treeDepth,
+            LeapfrogSteps = leapfrogSteps,
+            Divergent = divergent,
+            Energy = energy,
             WarmupValues = c.WarmupValues.AsSpan(0, c.WarmupDraws * c.Columns).ToArray(),
             WarmupDraws = c.WarmupDraws,
             StepSize = c.StepSize,
@@ -187,7 +209,12 @@ public sealed class CellResult
     /// <summary>Every gradient the run cost (warmup, sampling, any flow fit).</summary>
     [Id(4)] public long TotalGradients { get; init; }
 
-    /// <summary>The cell's own wall time where it ran (model build, sampler and diagnostics; no scheduling or transfer).</summary>
+    /// <summary>
+    /// The cell's own wall time where it ran: model lookup and build on the cell's data, the sampler, and the diagnostics.
+    /// It leaves out everything a grid adds around the work (validation, placement, activation, packing the draws,
+    /// sending the cell and the result, the caller's bookkeeping), so a caller's wall time for the cell minus this is the
+    /// grid's overhead for it.
+    /// </summary>
     [Id(5)] public TimeSpan CellTime { get; init; }
 
     /// <summary>The sampler's own wall time (what <see cref="Inference.Workflow.Comparison.SamplerOutcome.WallTime"/> reports).</summary>
