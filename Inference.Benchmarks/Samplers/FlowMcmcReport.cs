@@ -220,6 +220,9 @@ internal static class FlowMcmcReport
                     Warmup = (int)Named("warmup", options.Warmup),
                     FlowRestarts = (int)Named("restarts", options.FlowRestarts),
                     PilotTargetAcceptance = Named("pilotdelta", options.PilotTargetAcceptance),
+                    FlowSquaredInputs = Named("sq", options.FlowSquaredInputs ? 1 : 0) == 1,
+                    RefitIterations = (int)Named("refit", options.RefitIterations),
+                    MaxGlobalSteps = (int)Named("global", options.MaxGlobalSteps),
                 };
                 if (parts.Length > 1)
                 {

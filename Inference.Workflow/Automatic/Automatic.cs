@@ -244,7 +244,7 @@ public static class Automatic
         {
             int d = target.Dimension;
             var rng = _seeds.Stream(stream);
-            var flow = o.Flow == FlowFamily.RealNvp ? FlowDistribution.RealNvp(d, o.FlowLayers, o.FlowHidden, rng) : FlowDistribution.MaskedAutoregressive(d, o.FlowLayers, o.FlowHidden, rng);
+            var flow = o.Flow == FlowFamily.RealNvp ? FlowDistribution.RealNvp(d, o.FlowLayers, o.FlowHidden, rng, squaredInputs: o.FlowSquaredInputs) : FlowDistribution.MaskedAutoregressive(d, o.FlowLayers, o.FlowHidden, rng);
             if (whiten is not null)
             {
                 flow = flow.Whiten(whiten);

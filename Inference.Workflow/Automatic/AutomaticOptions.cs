@@ -51,6 +51,12 @@ public sealed record AutomaticOptions
     /// <summary>Flow layers (MLP hidden widths <see cref="FlowHidden"/>).</summary>
     public int FlowLayers { get; init; } = 6;
 
+    /// <summary>
+    /// Whether the RealNVP couplings' networks also read the squares of their inputs, so that shifts extrapolate
+    /// quadratically beyond the fitted range (a banana's x2 ≈ x1² in its tails) instead of linearly.
+    /// </summary>
+    public bool FlowSquaredInputs { get; init; }
+
     /// <summary>Hidden widths of each layer's MADE.</summary>
     public IReadOnlyList<int> FlowHidden { get; init; } = [48, 48];
 
