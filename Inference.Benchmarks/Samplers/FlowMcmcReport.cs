@@ -220,8 +220,10 @@ internal static class FlowMcmcReport
                     Warmup = (int)Named("warmup", options.Warmup),
                     FlowRestarts = (int)Named("restarts", options.FlowRestarts),
                     PilotTargetAcceptance = Named("pilotdelta", options.PilotTargetAcceptance),
-                    FlowSquaredInputs = Named("sq", options.FlowSquaredInputs ? 1 : 0) == 1,
+                    FlowSquaredInputs = named.TryGetValue("sq", out var sq) ? sq == "1" : null,
                     RefitIterations = (int)Named("refit", options.RefitIterations),
+                    FlowScaleBound = Named("c", options.FlowScaleBound),
+                    FlowLinearLogScale = Named("lin", options.FlowLinearLogScale ? 1 : 0) == 1,
                     MaxGlobalSteps = (int)Named("global", options.MaxGlobalSteps),
                 };
                 if (parts.Length > 1)
