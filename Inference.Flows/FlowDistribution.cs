@@ -49,8 +49,8 @@ public sealed class FlowDistribution
     /// <paramref name="squaredInputs"/> the couplings' networks also read the squares of the passed coordinates (shifts
     /// that extrapolate quadratically; see <see cref="AffineCoupling"/>).
     /// </remarks>
-    public static FlowDistribution RealNvp(int dimension, int layers, IReadOnlyList<int> hidden, Rng rng, Activation activation = Activation.Relu, int contextDimension = 0, bool squaredInputs = false, double initialScaleBound = 1, bool linearLogScale = false) =>
-        Stack(dimension, layers, rng, () => new AffineCoupling(dimension, hidden, rng, swap: false, activation, contextDimension, squaredInputs, initialScaleBound, linearLogScale), () => Permutation.Mixing(dimension, rng));
+    public static FlowDistribution RealNvp(int dimension, int layers, IReadOnlyList<int> hidden, Rng rng, Activation activation = Activation.Relu, int contextDimension = 0, bool squaredInputs = false) =>
+        Stack(dimension, layers, rng, () => new AffineCoupling(dimension, hidden, rng, swap: false, activation, contextDimension, squaredInputs), () => Permutation.Mixing(dimension, rng));
 
     /// <summary>
     /// Inverse autoregressive flow (IAF; <see cref="AutoregressiveDirection.Masked"/> gives MAF):

@@ -222,8 +222,6 @@ internal static class FlowMcmcReport
                     PilotTargetAcceptance = Named("pilotdelta", options.PilotTargetAcceptance),
                     FlowSquaredInputs = named.TryGetValue("sq", out var sq) ? sq == "1" : null,
                     RefitIterations = (int)Named("refit", options.RefitIterations),
-                    FlowScaleBound = Named("c", options.FlowScaleBound),
-                    FlowLinearLogScale = Named("lin", options.FlowLinearLogScale ? 1 : 0) == 1,
                     MaxGlobalSteps = (int)Named("global", options.MaxGlobalSteps),
                 };
                 if (parts.Length > 1)

@@ -16,10 +16,7 @@ namespace Inference.Flows.Bijectors;
 /// at zero, so the layer starts as the identity. Put a <see cref="Permutation"/> between couplings.
 /// With <c>squaredInputs</c> the network reads x_A and x_A ⊙ x_A: a ReLU network of x_A alone extrapolates linearly
 /// beyond the range it was trained on, one of x_A² quadratically, which is what a curved posterior (a banana whose
-/// x2 follows x1²) needs in its tails; the scale stays bounded by c either way. With <c>linearLogScale</c> the
-/// log-scale gets an unbounded linear term, s = c ⊙ (tanh(h_s) + W x_A) with W zero at the start: a hierarchy's
-/// scale exp(v/2) (a funnel's neck, a centered model's group sd) is log-linear in the passed coordinate far beyond
-/// the bound c.
+/// x2 follows x1²) needs in its tails; the scale stays bounded by c either way.
 /// </remarks>
 public sealed class AffineCoupling : FlowBijector, ISerializableFlowLayer<AffineCoupling>
 {
@@ -30,16 +27,11 @@ public sealed class AffineCoupling : FlowBijector, ISerializableFlowLayer<Affine
     /// Creates the layer on ℝ^<paramref name="dimension"/> (≥ 2); with <paramref name="contextDimension"/> &gt; 0 it is
     /// conditional: the network reads the passed half and the context y.
     /// </summary>
-    public AffineCoupling(int dimension, IReadOnlyList<int> hidden, Rng rng, bool swap = false, Activation activation = Activation.Relu, int contextDimension = 0, bool squaredInputs = false, double initialScaleBound = 1, bool linearLogScale = false)
+    public AffineCoupling(int dimension, IReadOnlyList<int> hidden, Rng rng, bool swap = false, Activation activation = Activation.Relu, int contextDimension = 0, bool squaredInputs = false)
         : base(CheckDimension(dimension), contextDimension)
     {
         ArgumentNullException.ThrowIfNull(hidden);
         ArgumentNullException.ThrowIfNull(rng);
-        if (!(initialScaleBound > 0) || !double.IsFinite(initialScaleBound))
-        {
-            throw new ArgumentOutOfRangeException(nameof(initialScaleBound), initialScaleBound, "Must be positive and finite.");
-        }
-
         _split = new CouplingSplit(dimension, swap);
         Hidden = hidden.ToArray();
         Swap = swap;
@@ -47,19 +39,9 @@ public sealed class AffineCoupling : FlowBijector, ISerializableFlowLayer<Affine
         SquaredInputs = squaredInputs;
         _net = RegisterModule("net", new Mlp(InputCount(_split.PassCount, squaredInputs) + contextDimension, hidden, 2 * _split.ChangeCount, rng, activation, zeroInitLast: true));
         var c = new Tensor(Shape.Vector(_split.ChangeCount));
-        c.Span.Fill(initialScaleBound);
+        c.Span.Fill(1);
         ScaleBound = RegisterParameter("scale_bound", c);
-        LinearLogScale = linearLogScale;
-        if (linearLogScale)
-        {
-            _linear = RegisterParameter("log_scale_linear", new Tensor(Shape.Matrix(_split.PassCount, _split.ChangeCount)));
-        }
     }
-
-    private readonly Parameter? _linear;
-
-    /// <summary>Whether the log-scale has the unbounded linear term W x_A.</summary>
-    public bool LinearLogScale { get; }
 
     /// <summary>Hidden widths of the conditioner.</summary>
     public IReadOnlyList<int> Hidden { get; }
@@ -97,9 +79,8 @@ public sealed class AffineCoupling : FlowBijector, ISerializableFlowLayer<Affine
         var activation = reader.Enum<Activation>("activation");
         int context = reader.OptionalInteger("context", 0, 0, int.MaxValue);
         bool squared = reader.OptionalInteger("squared_inputs", 0, 0, 1) == 1;
-        bool linear = reader.OptionalInteger("linear_log_scale", 0, 0, 1) == 1;
         long pass = (d + 1L) / 2, change = d - pass;
-        return reader.Create(Mlp.CountParameters(InputCount(pass, squared) + context, hidden, 2 * change) + change + (linear ? pass * change : 0), () => new AffineCoupling(d, hidden, reader.Rng, swap, activation, context, squared, linearLogScale: linear));
+        return reader.Create(Mlp.CountParameters(InputCount(pass, squared) + context, hidden, 2 * change) + change, () => new AffineCoupling(d, hidden, reader.Rng, swap, activation, context, squared));
     }
 
     /// <inheritdoc/>
@@ -118,11 +99,6 @@ public sealed class AffineCoupling : FlowBijector, ISerializableFlowLayer<Affine
         {
             writer.Integer("squared_inputs", 1);
         }
-
-        if (LinearLogScale)
-        {
-            writer.Integer("linear_log_scale", 1);
-        }
     }
 
     // h = NN(x_A) (or NN(x_A, y)) and t = tanh(h_s), so that log s = c ⊙ t and the shift is h_t (the second half of h)
@@ -131,8 +107,7 @@ public sealed class AffineCoupling : FlowBijector, ISerializableFlowLayer<Affine
         var passed = _split.Passed(batch);
         var input = SquaredInputs ? Ops.Concat([passed, passed * passed]) : passed;
         var h = _net.Forward(IsConditional ? Ops.Concat([input, ContextRows(context, batch)]) : input);
-        var t = Ops.SliceTanh(h, 0, _split.ChangeCount);
-        return (h, _linear is null ? t : t + Ops.MatMul(passed, _linear.On(batch.Tape)));
+        return (h, Ops.SliceTanh(h, 0, _split.ChangeCount));
     }
 
     /// <inheritdoc/>

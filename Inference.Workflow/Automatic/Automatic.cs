@@ -259,7 +259,7 @@ public static class Automatic
         {
             int d = target.Dimension;
             var rng = _seeds.Stream(stream);
-            var flow = o.Flow == FlowFamily.RealNvp ? FlowDistribution.RealNvp(d, o.FlowLayers, o.FlowHidden, rng, squaredInputs: squared, initialScaleBound: o.FlowScaleBound, linearLogScale: o.FlowLinearLogScale) : FlowDistribution.MaskedAutoregressive(d, o.FlowLayers, o.FlowHidden, rng);
+            var flow = o.Flow == FlowFamily.RealNvp ? FlowDistribution.RealNvp(d, o.FlowLayers, o.FlowHidden, rng, squaredInputs: squared) : FlowDistribution.MaskedAutoregressive(d, o.FlowLayers, o.FlowHidden, rng);
             if (whiten is not null)
             {
                 flow = flow.Whiten(whiten);

@@ -59,12 +59,6 @@ public sealed record AutomaticOptions
     /// </summary>
     public bool? FlowSquaredInputs { get; init; }
 
-    /// <summary>The initial bound c of each RealNVP coupling's log-scale s = c·tanh(h) (c is trained).</summary>
-    public double FlowScaleBound { get; init; } = 1;
-
-    /// <summary>Whether each RealNVP coupling's log-scale has an unbounded linear term (see <see cref="Inference.Flows.Bijectors.AffineCoupling"/>).</summary>
-    public bool FlowLinearLogScale { get; init; }
-
     /// <summary>Hidden widths of each layer's MADE.</summary>
     public IReadOnlyList<int> FlowHidden { get; init; } = [48, 48];
 
@@ -114,10 +108,6 @@ public sealed record AutomaticOptions
         }
 
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(FlowLayers, nameof(FlowLayers));
-        if (!(FlowScaleBound > 0) || !double.IsFinite(FlowScaleBound))
-        {
-            throw new ArgumentOutOfRangeException(nameof(FlowScaleBound), FlowScaleBound, "Must be positive and finite.");
-        }
 
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(ModeSearchStarts, nameof(ModeSearchStarts));
         ArgumentOutOfRangeException.ThrowIfNegative(MaxGlobalSteps, nameof(MaxGlobalSteps));
