@@ -44,9 +44,13 @@ public sealed class FlowDistribution
     /// the rest) with a fixed mixing permutation between them (a swap for D = 2, random otherwise, as normflows
     /// does), then a diagonal affine layer for location and scale.
     /// </summary>
-    /// <remarks>With <paramref name="contextDimension"/> &gt; 0 the couplings read a context y: the flow is q(x | y).</remarks>
-    public static FlowDistribution RealNvp(int dimension, int layers, IReadOnlyList<int> hidden, Rng rng, Activation activation = Activation.Relu, int contextDimension = 0) =>
-        Stack(dimension, layers, rng, () => new AffineCoupling(dimension, hidden, rng, swap: false, activation, contextDimension), () => Permutation.Mixing(dimension, rng));
+    /// <remarks>
+    /// With <paramref name="contextDimension"/> &gt; 0 the couplings read a context y: the flow is q(x | y). With
+    /// <paramref name="squaredInputs"/> the couplings' networks also read the squares of the passed coordinates (shifts
+    /// that extrapolate quadratically; see <see cref="AffineCoupling"/>).
+    /// </remarks>
+    public static FlowDistribution RealNvp(int dimension, int layers, IReadOnlyList<int> hidden, Rng rng, Activation activation = Activation.Relu, int contextDimension = 0, bool squaredInputs = false) =>
+        Stack(dimension, layers, rng, () => new AffineCoupling(dimension, hidden, rng, swap: false, activation, contextDimension, squaredInputs), () => Permutation.Mixing(dimension, rng));
 
     /// <summary>
     /// Inverse autoregressive flow (IAF; <see cref="AutoregressiveDirection.Masked"/> gives MAF):

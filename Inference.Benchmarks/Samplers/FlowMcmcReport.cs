@@ -220,6 +220,9 @@ internal static class FlowMcmcReport
                     Warmup = (int)Named("warmup", options.Warmup),
                     FlowRestarts = (int)Named("restarts", options.FlowRestarts),
                     PilotTargetAcceptance = Named("pilotdelta", options.PilotTargetAcceptance),
+                    FlowSquaredInputs = named.TryGetValue("sq", out var sq) ? sq == "1" : null,
+                    RefitIterations = (int)Named("refit", options.RefitIterations),
+                    MaxGlobalSteps = (int)Named("global", options.MaxGlobalSteps),
                 };
                 if (parts.Length > 1)
                 {

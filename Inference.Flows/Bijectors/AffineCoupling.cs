@@ -14,6 +14,9 @@ namespace Inference.Flows.Bijectors;
 /// By default the first ⌈D/2⌉ coordinates pass; <c>swap</c> lets the last ⌈D/2⌉ pass instead. The network
 /// sees only the passed half and outputs 2·⌊D/2⌋ values, the sizes normflows uses. Its last layer starts
 /// at zero, so the layer starts as the identity. Put a <see cref="Permutation"/> between couplings.
+/// With <c>squaredInputs</c> the network reads x_A and x_A ⊙ x_A: a ReLU network of x_A alone extrapolates linearly
+/// beyond the range it was trained on, one of x_A² quadratically, which is what a curved posterior (a banana whose
+/// x2 follows x1²) needs in its tails; the scale stays bounded by c either way.
 /// </remarks>
 public sealed class AffineCoupling : FlowBijector, ISerializableFlowLayer<AffineCoupling>
 {
@@ -24,7 +27,7 @@ public sealed class AffineCoupling : FlowBijector, ISerializableFlowLayer<Affine
     /// Creates the layer on ℝ^<paramref name="dimension"/> (≥ 2); with <paramref name="contextDimension"/> &gt; 0 it is
     /// conditional: the network reads the passed half and the context y.
     /// </summary>
-    public AffineCoupling(int dimension, IReadOnlyList<int> hidden, Rng rng, bool swap = false, Activation activation = Activation.Relu, int contextDimension = 0)
+    public AffineCoupling(int dimension, IReadOnlyList<int> hidden, Rng rng, bool swap = false, Activation activation = Activation.Relu, int contextDimension = 0, bool squaredInputs = false)
         : base(CheckDimension(dimension), contextDimension)
     {
         ArgumentNullException.ThrowIfNull(hidden);
@@ -33,7 +36,8 @@ public sealed class AffineCoupling : FlowBijector, ISerializableFlowLayer<Affine
         Hidden = hidden.ToArray();
         Swap = swap;
         Activation = activation;
-        _net = RegisterModule("net", new Mlp(_split.PassCount + contextDimension, hidden, 2 * _split.ChangeCount, rng, activation, zeroInitLast: true));
+        SquaredInputs = squaredInputs;
+        _net = RegisterModule("net", new Mlp(InputCount(_split.PassCount, squaredInputs) + contextDimension, hidden, 2 * _split.ChangeCount, rng, activation, zeroInitLast: true));
         var c = new Tensor(Shape.Vector(_split.ChangeCount));
         c.Span.Fill(1);
         ScaleBound = RegisterParameter("scale_bound", c);
@@ -48,8 +52,13 @@ public sealed class AffineCoupling : FlowBijector, ISerializableFlowLayer<Affine
     /// <summary>The conditioner's activation.</summary>
     public Activation Activation { get; }
 
+    /// <summary>Whether the conditioner reads the squares of the passed coordinates besides the coordinates.</summary>
+    public bool SquaredInputs { get; }
+
     /// <summary>c in s = c ⊙ tanh(h).</summary>
     public Parameter ScaleBound { get; }
+
+    private static int InputCount(long pass, bool squared) => (int)(squared ? 2 * pass : pass);
 
     private static int CheckDimension(int dimension)
     {
@@ -69,8 +78,9 @@ public sealed class AffineCoupling : FlowBijector, ISerializableFlowLayer<Affine
         bool swap = reader.Boolean("swap");
         var activation = reader.Enum<Activation>("activation");
         int context = reader.OptionalInteger("context", 0, 0, int.MaxValue);
+        bool squared = reader.OptionalInteger("squared_inputs", 0, 0, 1) == 1;
         long pass = (d + 1L) / 2, change = d - pass;
-        return reader.Create(Mlp.CountParameters(pass + context, hidden, 2 * change) + change, () => new AffineCoupling(d, hidden, reader.Rng, swap, activation, context));
+        return reader.Create(Mlp.CountParameters(InputCount(pass, squared) + context, hidden, 2 * change) + change, () => new AffineCoupling(d, hidden, reader.Rng, swap, activation, context, squared));
     }
 
     /// <inheritdoc/>
@@ -84,13 +94,19 @@ public sealed class AffineCoupling : FlowBijector, ISerializableFlowLayer<Affine
         {
             writer.Integer("context", ContextDimension);
         }
+
+        if (SquaredInputs)
+        {
+            writer.Integer("squared_inputs", 1);
+        }
     }
 
     // h = NN(x_A) (or NN(x_A, y)) and t = tanh(h_s), so that log s = c ⊙ t and the shift is h_t (the second half of h)
     private (Var H, Var T) Conditioner(Var batch, Var context)
     {
         var passed = _split.Passed(batch);
-        var h = _net.Forward(IsConditional ? Ops.Concat([passed, ContextRows(context, batch)]) : passed);
+        var input = SquaredInputs ? Ops.Concat([passed, passed * passed]) : passed;
+        var h = _net.Forward(IsConditional ? Ops.Concat([input, ContextRows(context, batch)]) : input);
         return (h, Ops.SliceTanh(h, 0, _split.ChangeCount));
     }
 

@@ -29,6 +29,9 @@ public sealed class BuiltInFlowCases : IFlowCaseSource
         new("autoregressive spline chain", (d, rng) => FlowDistribution.AutoregressiveSpline(d, 2, [16], rng, bins: 4).Transform, AnyDimension, Push: 0.1),
         // D = 40 changes 20 coordinates: long rows through the coupling's fused forward node (the others change at most 8)
         new("affine coupling", (d, rng) => new AffineCoupling(d, [16, 16], rng), [2, 5, 17, 40]),
+        new("affine coupling (squared inputs)", (d, rng) => new AffineCoupling(d, [16, 16], rng, squaredInputs: true), [2, 5, 17], Push: 0.1),
+        new("affine coupling (squared inputs, swapped)", (d, rng) => new AffineCoupling(d, [16], rng, swap: true, squaredInputs: true), [2, 5], Push: 0.1),
+        new("realnvp chain (squared inputs)", (d, rng) => FlowDistribution.RealNvp(d, 3, [16], rng, squaredInputs: true).Transform, [2, 5], Push: 0.1),
         new("spline coupling", (d, rng) => new SplineCoupling(d, [16, 16], rng, bins: 6, swap: true), TwoOrMore, Push: 0.1),
         new("realnvp chain", (d, rng) => FlowDistribution.RealNvp(d, 4, [16, 16], rng).Transform, [2, 5, 17, 40]),
         new("nsf chain", (d, rng) => FlowDistribution.NeuralSpline(d, 3, [16], rng, bins: 5).Transform, TwoOrMore, Push: 0.1),

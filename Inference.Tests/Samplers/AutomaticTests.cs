@@ -40,6 +40,25 @@ public class AutomaticTests
     }
 
     [Fact]
+    public void CurvedPosterior_KeepsTheSquaredInputFlow_AndItsTailsAreRight()
+    {
+        // the banana x2 | x1 ~ N(x1², 0.1), x1 ~ N(1, 10): a ReLU coupling extrapolates x1² linearly and the far tails
+        // come out light (E x2 = 11 needs them); the flow reading x1² wins by its ELBO and gets them right
+        var result = Inference.Models.Rosenbrock.Create().Compile().SampleAutomatically(new AutomaticOptions { Seed = 2 });
+        Assert.True(result.Method == AutomaticMethod.NeuTraFlow, string.Join("\n", result.Reasons));
+        Assert.True(result.Diagnostics.FlowSquaredInputs, string.Join("\n", result.Reasons));
+        Assert.Contains(result.Reasons, r => r.Contains("inputs' squares", StringComparison.Ordinal) && r.Contains("it is kept", StringComparison.Ordinal));
+        var x1 = result.Draws!.Column(0);
+        var x2 = result.Draws.Column(1);
+        Assert.True(Math.Abs(Summaries.Mean(x1) - 1) < 4 * Summaries.McseMean(x1), $"x1 mean {Summaries.Mean(x1):F3} ± {Summaries.McseMean(x1):F3}");
+        Assert.True(Math.Abs(Summaries.Mean(x2) - 11) < 4 * Summaries.McseMean(x2), $"x2 mean {Summaries.Mean(x2):F3} ± {Summaries.McseMean(x2):F3}");
+        // the tail: P(x2 > 42.197) = 0.05 (the reference's q95)
+        var above = x2.Select(c => c.Select(v => v > 42.197175757044 ? 1.0 : 0.0).ToArray()).ToArray();
+        Assert.True(Math.Abs(Summaries.Mean(above) - 0.05) < 4 * Summaries.McseMean(above), $"P(x2 > q95) {Summaries.Mean(above):F4} ± {Summaries.McseMean(above):F4}");
+        Assert.True(result.Diagnostics.DivergentShare < 0.01, $"divergent {result.Diagnostics.DivergentShare:P2}");
+    }
+
+    [Fact]
     public void SeparatedModes_GoToFlowMc_AndItsWeightsAreRight()
     {
         // two unit Gaussians 10 sd apart, weights 2:1: the mode search finds both, a barrier separates them

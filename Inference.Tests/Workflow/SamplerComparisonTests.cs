@@ -65,6 +65,34 @@ public sealed class SamplerComparisonTests : IDisposable
     }
 
     [Fact]
+    public void TheReferencesOwnError_CountsInZ()
+    {
+        // a reference from few draws (ESS 50): its mean is 0.25 off the truth, 1.8 of its own MCSE (1/√50 = 0.14);
+        // against a sampler's 1000 draws alone that offset is many MCSE, with the reference's error it is not
+        var noisy = new ReferenceMoments(0.25, 1, 0.25 - Q95, 0.25, 0.25 + Q95, McseMean: 1 / Math.Sqrt(50), EssBulk: 50);
+        var model = Model.Create("gauss3", m => m.Parameter("x", 3, Standard));
+        var target = ComparisonTarget.FromModel(model, new Dictionary<string, ReferenceMoments> { ["x[1]"] = noisy, ["x[2]"] = noisy, ["x[3]"] = noisy });
+        var row = SamplerComparison.Run([target], ["nuts"], Small with { Seeds = [3] }).Rows[0];
+        Assert.True(row.Unbiased, $"z {row.MaxMeanZ:F2}, {row.MaxQuantileZ:F2}");
+        var exact = noisy with { McseMean = 0, EssBulk = double.PositiveInfinity };
+        var strict = ComparisonTarget.FromModel(model, new Dictionary<string, ReferenceMoments> { ["x[1]"] = exact, ["x[2]"] = exact, ["x[3]"] = exact });
+        var judged = SamplerComparison.Run([strict], ["nuts"], Small with { Seeds = [3] }).Rows[0];
+        Assert.False(judged.Unbiased, $"z {judged.MaxMeanZ:F2}, {judged.MaxQuantileZ:F2}");
+    }
+
+    [Fact]
+    public void ReadReference_TakesTheReferencesOwnError_WhereGiven()
+    {
+        string path = Path.Combine(_folder, "reference.json");
+        File.WriteAllText(path, """{"parameters": [{"name": "a", "mean": 1, "sd": 2, "q5": -2, "q50": 1, "q95": 4, "mcse_mean_ref": 0.05, "ess_bulk_ref": 900}, {"name": "b", "mean": 0, "sd": 1, "q5": -1.6, "q50": 0, "q95": 1.6}]}""");
+        var reference = ComparisonTarget.ReadReference(path);
+        Assert.Equal(0.05, reference["a"].McseMean);
+        Assert.Equal(900, reference["a"].EssBulk);
+        Assert.Equal(0, reference["b"].McseMean);
+        Assert.True(double.IsPositiveInfinity(reference["b"].EssBulk));
+    }
+
+    [Fact]
     public void Report_WritesMarkdownHtmlAndPlots()
     {
         var report = SamplerComparison.Run([Gaussian()], ["nuts", "rwm"], Small with { Seeds = [5] });

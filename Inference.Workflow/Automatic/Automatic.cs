@@ -94,12 +94,27 @@ public static class Automatic
             }
 
             Stage("flow");
-            var fit = FitFlow(whiten: null, stream: 2);
-            _diagnostics = _diagnostics with { FlowParetoK = fit.ParetoK, FlowElbo = fit.Elbo };
-            Reason(Invariant($"The flow fitted from its own start has ELBO {fit.Elbo:F2} ± {fit.ElboStandardError:F2} and k̂ {fit.ParetoK:F2}."));
+            bool squared = o.FlowSquaredInputs ?? false;
+            var fit = FitFlow(whiten: null, stream: 2, squared);
+            Reason(Invariant($"The flow fitted from its own start{(squared ? " (squared inputs)" : "")} has ELBO {fit.Elbo:F2} ± {fit.ElboStandardError:F2} and k̂ {fit.ParetoK:F2}."));
+            if (o.FlowSquaredInputs is null && o.Flow == FlowFamily.RealNvp && !ct.IsCancellationRequested)
+            {
+                // a ReLU conditioner extrapolates linearly; one that also reads its inputs' squares follows a curved
+                // posterior into its tails. The ELBO decides (reverse KL up to the constant log Z)
+                var curved = FitFlow(whiten: null, stream: 4, squared: true);
+                bool keep = curved.Elbo > fit.Elbo;
+                Reason(Invariant($"A flow whose couplings also read their inputs' squares (shifts that extrapolate quadratically, for curved tails) has ELBO {curved.Elbo:F2} ± {curved.ElboStandardError:F2} and k̂ {curved.ParetoK:F2}: {(keep ? "it is kept" : "the first is kept")}."));
+                if (keep)
+                {
+                    fit = curved;
+                    squared = true;
+                }
+            }
+
+            _diagnostics = _diagnostics with { FlowParetoK = fit.ParetoK, FlowElbo = fit.Elbo, FlowSquaredInputs = squared };
             if (laplaceFit is not null && laplaceFit.Elbo > fit.Elbo - 5)
             {
-                var whitened = FitFlow(best, stream: 3);
+                var whitened = FitFlow(best, stream: 3, squared);
                 bool better = whitened.Elbo > fit.Elbo && !(whitened.ParetoK > fit.ParetoK + 0.2);
                 Reason(Invariant($"The Laplace ELBO {laplaceFit.Elbo:F2} is close to the flow's, so a flow was also fitted from the Laplace start: ELBO {whitened.Elbo:F2}, k̂ {whitened.ParetoK:F2}; {(better ? "it is kept" : "the first fit is kept")}."));
                 if (better)
@@ -217,13 +232,13 @@ public static class Automatic
 
         // o.FlowRestarts fits from their own streams; the one with the lowest k̂ (the tails decide how well NeuTra and the
         // global moves work), the highest ELBO among equals
-        private FitResult FitFlow(LaplaceApproximation? whiten, int stream)
+        private FitResult FitFlow(LaplaceApproximation? whiten, int stream, bool squared)
         {
             FitResult? best = null;
             var figures = new List<string>();
             for (int r = 0; r < o.FlowRestarts && !ct.IsCancellationRequested; r++)
             {
-                var fit = FitOneFlow(whiten, stream + (50 * r));
+                var fit = FitOneFlow(whiten, stream + (50 * r), squared);
                 figures.Add(Invariant($"ELBO {fit.Elbo:F2}, k̂ {fit.ParetoK:F2}"));
                 double k = double.IsNaN(fit.ParetoK) ? double.PositiveInfinity : fit.ParetoK, bestK = best is null || double.IsNaN(best.ParetoK) ? double.PositiveInfinity : best.ParetoK;
                 if (best is null || k < bestK - 0.05 || (k < bestK + 0.05 && fit.Elbo > best.Elbo))
@@ -240,11 +255,11 @@ public static class Automatic
             return best!;
         }
 
-        private FitResult FitOneFlow(LaplaceApproximation? whiten, int stream)
+        private FitResult FitOneFlow(LaplaceApproximation? whiten, int stream, bool squared)
         {
             int d = target.Dimension;
             var rng = _seeds.Stream(stream);
-            var flow = o.Flow == FlowFamily.RealNvp ? FlowDistribution.RealNvp(d, o.FlowLayers, o.FlowHidden, rng) : FlowDistribution.MaskedAutoregressive(d, o.FlowLayers, o.FlowHidden, rng);
+            var flow = o.Flow == FlowFamily.RealNvp ? FlowDistribution.RealNvp(d, o.FlowLayers, o.FlowHidden, rng, squaredInputs: squared) : FlowDistribution.MaskedAutoregressive(d, o.FlowLayers, o.FlowHidden, rng);
             if (whiten is not null)
             {
                 flow = flow.Whiten(whiten);

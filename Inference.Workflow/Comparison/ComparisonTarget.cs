@@ -5,7 +5,14 @@ using Inference.Modeling;
 namespace Inference.Workflow.Comparison;
 
 /// <summary>Reference posterior moments of one variable (from long reference runs or exact values).</summary>
-public readonly record struct ReferenceMoments(double Mean, double Sd, double Q5, double Q50, double Q95);
+/// <param name="Mean">E x.</param>
+/// <param name="Sd">sd x.</param>
+/// <param name="Q5">The 5% quantile.</param>
+/// <param name="Q50">The median.</param>
+/// <param name="Q95">The 95% quantile.</param>
+/// <param name="McseMean">The reference mean's own Monte Carlo error (0: exact).</param>
+/// <param name="EssBulk">The reference draws' bulk ESS (∞: exact); their quantiles' error is taken as a sampler's MCSE scaled by √(ESS / this).</param>
+public readonly record struct ReferenceMoments(double Mean, double Sd, double Q5, double Q50, double Q95, double McseMean = 0, double EssBulk = double.PositiveInfinity);
 
 /// <summary>A posterior to compare samplers on: its log-density, and reference moments by variable name where known.</summary>
 public sealed class ComparisonTarget
@@ -42,7 +49,8 @@ public sealed class ComparisonTarget
     }
 
     /// <summary>
-    /// Reads a reference.json of the posteriordb layout (<c>{"parameters": [{"name", "mean", "sd", "q5", "q50", "q95"}, …]}</c>).
+    /// Reads a reference.json of the posteriordb layout (<c>{"parameters": [{"name", "mean", "sd", "q5", "q50", "q95"}, …]}</c>),
+    /// with the reference draws' own error where the file gives it (<c>mcse_mean_ref</c>, <c>ess_bulk_ref</c>).
     /// </summary>
     /// <exception cref="FormatException">The file is not of that form (the message names the entry).</exception>
     public static IReadOnlyDictionary<string, ReferenceMoments> ReadReference(string path)
@@ -56,7 +64,8 @@ public sealed class ComparisonTarget
             foreach (var p in doc.RootElement.GetProperty("parameters").EnumerateArray())
             {
                 string name = p.GetProperty("name").GetString() ?? throw new FormatException($"{path}: parameters[{i}].name is null.");
-                result[name] = new ReferenceMoments(Number(p, "mean"), Number(p, "sd"), Number(p, "q5"), Number(p, "q50"), Number(p, "q95"));
+                double mcse = Number(p, "mcse_mean_ref"), ess = Number(p, "ess_bulk_ref");
+                result[name] = new ReferenceMoments(Number(p, "mean"), Number(p, "sd"), Number(p, "q5"), Number(p, "q50"), Number(p, "q95"), double.IsNaN(mcse) ? 0 : mcse, ess > 0 ? ess : double.PositiveInfinity);
                 i++;
             }
 
