@@ -31,30 +31,53 @@ public static partial class Ops
         int xi = tape.Check(x);
         int mi = mean.IsVar ? tape.Check(mean.Variable) : -1;
         int si = scale.IsVar ? tape.Check(scale.Variable) : -1;
-        if (tape.HasBatched && (tape.IsBatched(xi) || (mi >= 0 && tape.IsBatched(mi)) || (si >= 0 && tape.IsBatched(si))))
+        int rows = 1;
+        bool batched = false;
+        if (tape.HasBatched)
+        {
+            // a batch of points: each argument is batched ([rows, ...inner]) or shared by the points; the output is
+            // [rows, ...inner] and the node works row by row
+            foreach (int id0 in (ReadOnlySpan<int>)[xi, mi, si])
+            {
+                if (id0 >= 0 && tape.IsBatched(id0))
+                {
+                    int r = tape.Node(id0).Shape[0];
+                    if (batched && r != rows)
+                    {
+                        return null;
+                    }
+
+                    rows = r;
+                    batched = true;
+                }
+            }
+        }
+
+        // the output's (inner) shape: the largest argument's; every other one has it too, or a single element of no higher rank
+        Shape shape = InnerShape(tape, xi);
+        if (mi >= 0 && InnerShape(tape, mi).Length > shape.Length)
+        {
+            shape = InnerShape(tape, mi);
+        }
+
+        if (si >= 0 && InnerShape(tape, si).Length > shape.Length)
+        {
+            shape = InnerShape(tape, si);
+        }
+
+        if (!FitsElementwise(tape, xi, shape) || !FitsElementwise(tape, mi, shape) || !FitsElementwise(tape, si, shape) || (batched && shape.Rank > 1))
         {
             return null;
         }
 
-        // the output's shape: the largest argument's; every other one has it too, or a single element of no higher rank
-        Shape shape = tape.Node(xi).Shape;
-        if (mi >= 0 && tape.Node(mi).Shape.Length > shape.Length)
+        if (batched)
         {
-            shape = tape.Node(mi).Shape;
-        }
-
-        if (si >= 0 && tape.Node(si).Shape.Length > shape.Length)
-        {
-            shape = tape.Node(si).Shape;
-        }
-
-        if (!FitsElementwise(tape, xi, shape) || !FitsElementwise(tape, mi, shape) || !FitsElementwise(tape, si, shape))
-        {
-            return null;
+            shape = Batching.WithBatch(rows, shape);
         }
 
         int id = tape.Push(LocationScaleLogDensityOp.Instance, shape, xi, mi, si);
         ref NodeRecord n = ref tape.Node(id);
+        n.I0 = rows;
         n.S0 = mean.IsVar ? 0 : mean.ConstantValue;
         n.S1 = scale.IsVar ? 0 : scale.ConstantValue;
         n.S2 = nu;
@@ -72,15 +95,17 @@ public static partial class Ops
             return true;
         }
 
-        var s = tape.Node(id).Shape;
+        var s = InnerShape(tape, id);
         return s == shape || (s.Length == 1 && s.Rank <= shape.Rank);
     }
+
+    private static Shape InnerShape(Tape tape, int id) => tape.IsBatched(id) ? Batching.Inner(tape.Node(id).Shape) : tape.Node(id).Shape;
 
     /// <summary>
     /// A location-scale log-density c − log σ + f(z), z = (x − μ)/σ, with f(z) = −z²/2 (normal, S2 = 0) or
     /// −(ν + 1)/2 · log(1 + z²/ν) (Student's t, S2 = ν); μ and σ are the inputs In1/In2 or the attributes S0/S1, c is S3.
     /// </summary>
-    private sealed class LocationScaleLogDensityOp : IOp
+    private sealed class LocationScaleLogDensityOp : IOp, IBatchAware
     {
         public static readonly LocationScaleLogDensityOp Instance = new();
 
@@ -103,13 +128,50 @@ public static partial class Ops
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         private static double DF(double z, double nu) => nu == 0 ? -z : -(nu + 1) * z / (nu + (z * z));
 
+        // an argument's elements for row b of the output (the whole argument when it is shared by the rows)
+        private static ReadOnlySpan<double> Row(Tape tape, int id, int b, int rows)
+        {
+            if (id < 0)
+            {
+                return default;
+            }
+
+            var v = tape.V(id);
+            if (rows == 1 || !tape.IsBatched(id))
+            {
+                return v;
+            }
+
+            int length = v.Length / rows;
+            return v.AsSpan(b * length, length);
+        }
+
+        private static Span<double> GradRow(Tape tape, double[]? g, int id, int b, int rows)
+        {
+            if (g is null || rows == 1 || !tape.IsBatched(id))
+            {
+                return g;
+            }
+
+            int length = g.Length / rows;
+            return g.AsSpan(b * length, length);
+        }
+
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public static void Forward(Tape tape, in NodeRecord node, Span<double> lp)
         {
+            int rows = node.I0;
+            int m = lp.Length / rows;
+            for (int b = 0; b < rows; b++)
+            {
+                ForwardRow(Row(tape, node.In0, b, rows), Row(tape, node.In1, b, rows), Row(tape, node.In2, b, rows), in node, lp.Slice(b * m, m));
+            }
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private static void ForwardRow(ReadOnlySpan<double> xs, ReadOnlySpan<double> ms, ReadOnlySpan<double> ss, in NodeRecord node, Span<double> lp)
+        {
             int n = lp.Length;
-            ReadOnlySpan<double> xs = tape.V(node.In0);
-            ReadOnlySpan<double> ms = node.In1 >= 0 ? tape.V(node.In1) : default;
-            ReadOnlySpan<double> ss = node.In2 >= 0 ? tape.V(node.In2) : default;
             bool xFull = xs.Length == n, mFull = ms.Length == n && n > 1, sFull = ss.Length == n && n > 1;
             double m0 = node.In1 >= 0 ? ms[0] : node.S0, s0 = node.In2 >= 0 ? ss[0] : node.S1, nu = node.S2;
             double c0 = node.S3 - Math.Log(s0);
@@ -150,14 +212,31 @@ public static partial class Ops
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Backward(Tape tape, int id, in NodeRecord node)
         {
-            ReadOnlySpan<double> g = tape.G(id)!;
+            ReadOnlySpan<double> gAll = tape.G(id)!;
+            double[]? gxAll = tape.G(node.In0), gmAll = tape.G(node.In1), gsAll = tape.G(node.In2);
+            int rows = node.I0;
+            int m = gAll.Length / rows;
+            for (int b = 0; b < rows; b++)
+            {
+                BackwardRow(
+                    gAll.Slice(b * m, m),
+                    Row(tape, node.In0, b, rows),
+                    Row(tape, node.In1, b, rows),
+                    Row(tape, node.In2, b, rows),
+                    in node,
+                    GradRow(tape, gxAll, node.In0, b, rows),
+                    GradRow(tape, gmAll, node.In1, b, rows),
+                    GradRow(tape, gsAll, node.In2, b, rows));
+            }
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private static void BackwardRow(ReadOnlySpan<double> g, ReadOnlySpan<double> xs, ReadOnlySpan<double> ms, ReadOnlySpan<double> ss, in NodeRecord node, Span<double> gx, Span<double> gm, Span<double> gs)
+        {
             int n = g.Length;
-            ReadOnlySpan<double> xs = tape.V(node.In0);
-            ReadOnlySpan<double> ms = node.In1 >= 0 ? tape.V(node.In1) : default;
-            ReadOnlySpan<double> ss = node.In2 >= 0 ? tape.V(node.In2) : default;
             bool xFull = xs.Length == n && n > 1, mFull = ms.Length == n && n > 1, sFull = ss.Length == n && n > 1;
             double m0 = node.In1 >= 0 ? ms[0] : node.S0, s0 = node.In2 >= 0 ? ss[0] : node.S1, nu = node.S2;
-            double[]? gx = tape.G(node.In0), gm = tape.G(node.In1), gs = tape.G(node.In2);
+            bool hasX = !gx.IsEmpty, hasM = !gm.IsEmpty, hasS = !gs.IsEmpty;
             double sumX = 0, sumS = 0;
             for (int i = 0; i < n; i++)
             {
@@ -168,17 +247,17 @@ public static partial class Ops
                 double d = DF(z, nu);
                 double dx = g[i] * d / s;
                 sumX += dx;
-                if (xFull && gx is not null)
+                if (xFull && hasX)
                 {
                     gx[i] += dx;
                 }
 
-                if (mFull && gm is not null)
+                if (mFull && hasM)
                 {
                     gm[i] -= dx;
                 }
 
-                if (gs is not null)
+                if (hasS)
                 {
                     double ds = -g[i] * ((z * d) + 1) / s;
                     if (sFull)
@@ -192,17 +271,17 @@ public static partial class Ops
                 }
             }
 
-            if (gx is not null && !xFull)
+            if (hasX && !xFull)
             {
                 gx[0] += sumX;
             }
 
-            if (gm is not null && !mFull)
+            if (hasM && !mFull)
             {
                 gm[0] -= sumX;
             }
 
-            if (gs is not null && !sFull)
+            if (hasS && !sFull)
             {
                 gs[0] += sumS;
             }
