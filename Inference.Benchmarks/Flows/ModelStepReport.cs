@@ -114,6 +114,12 @@ internal static class ModelStepReport
             return;
         }
 
+        if (args.Length > 0 && args[0] == "cpu")
+        {
+            RunCpu(args.Length > 1 ? int.Parse(args[1], inv) : 5, args.Length > 2 ? int.Parse(args[2], inv) : 30, x, y);
+            return;
+        }
+
         int rounds = args.Length > 0 ? int.Parse(args[0], inv) : 5;
         int steps = args.Length > 1 ? int.Parse(args[1], inv) : 40;
         var targets = new (string Name, Inference.Modeling.CompiledModel Model)[]
@@ -183,6 +189,90 @@ internal static class ModelStepReport
         {
             rig.Dispose();
         }
+    }
+
+    // vi-model-step cpu [rounds] [steps]: the batched targets against the Gaussian, in turn, timed by the process's CPU
+    // clock (all threads, clock_gettime(CLOCK_PROCESS_CPUTIME_ID)) as well as the wall clock: on a machine shared with
+    // other work the wall clock of a step swings several-fold from second to second, its CPU time much less
+    private static void RunCpu(int rounds, int steps, Tensor x, double[] y)
+    {
+        var inv = CultureInfo.InvariantCulture;
+        var targets = new (string Name, Inference.Modeling.CompiledModel Model)[]
+        {
+            ("logistic, GLM node", LogisticRegression.Create(x, y, glm: true).Compile()),
+            ("logistic 5000×25", LogisticRegression.Create(x, y).Compile()),
+            ("eight schools", PosteriorCatalog.Load("eight_schools-eight_schools_noncentered", ReferenceData.Posteriors).Compile()),
+            ("kid IQ", PosteriorCatalog.Load("kidiq-kidscore_momiq", ReferenceData.Posteriors).Compile()),
+            ("sblrc", PosteriorCatalog.Load("sblrc-blr", ReferenceData.Posteriors).Compile()),
+        };
+        var rigs = new List<Rig>();
+        foreach (var (_, model) in targets)
+        {
+            int d = model.Dimension;
+            rigs.Add(new Rig(LogDensity.FromBatchedTape(d, v => -0.5 * Ops.Sum(Ops.Square(v), -1))));
+            rigs.Add(new Rig(model));
+        }
+
+        var cpu = rigs.Select(_ => new List<double>()).ToArray();
+        var wall = rigs.Select(_ => new List<double>()).ToArray();
+        foreach (var rig in rigs)
+        {
+            for (int w = 0; w < 5; w++)
+            {
+                rig.Step();
+            }
+        }
+
+        for (int r = 0; r < rounds; r++)
+        {
+            for (int i = 0; i < rigs.Count; i++)
+            {
+                double c0 = CpuSeconds();
+                long t0 = Stopwatch.GetTimestamp();
+                for (int s = 0; s < steps; s++)
+                {
+                    rigs[i].Step();
+                }
+
+                wall[i].Add(Stopwatch.GetElapsedTime(t0).TotalMilliseconds / steps);
+                cpu[i].Add((CpuSeconds() - c0) * 1e3 / steps);
+            }
+        }
+
+        Console.WriteLine(string.Create(inv, $"VI step, batch 256, RealNVP 8 × MLP 2×64, two threads; medians over {rounds} rounds of {steps} steps, targets in turn; CPU ms are all threads' CPU time per step"));
+        Console.WriteLine("target               d  gauss CPU ms  model CPU ms  CPU ratio  share(CPU) | gauss wall ms  model wall ms  wall ratio");
+        for (int t = 0; t < targets.Length; t++)
+        {
+            double gc = Median(cpu[2 * t]), mc = Median(cpu[(2 * t) + 1]), gw = Median(wall[2 * t]), mw = Median(wall[(2 * t) + 1]);
+            Console.WriteLine(string.Create(inv,
+                $"{targets[t].Name,-19} {targets[t].Model.Dimension,3} {gc,12:F3} {mc,13:F3} {mc / gc,10:F2} {Math.Max(0, (mc - gc) / mc),10:P0} | {gw,13:F3} {mw,14:F3} {mw / gw,11:F2}   fallback: {targets[t].Model.BatchFallbackReason ?? "none"}"));
+        }
+
+        foreach (var rig in rigs)
+        {
+            rig.Dispose();
+        }
+    }
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "clock_gettime")]
+    private static extern int ClockGetTime(int clock, out TimeSpec time);
+
+    [System.Runtime.InteropServices.StructLayout(System.Runtime.InteropServices.LayoutKind.Sequential)]
+    private struct TimeSpec
+    {
+        public long Seconds;
+        public long Nanoseconds;
+    }
+
+    // CLOCK_PROCESS_CPUTIME_ID = 2 on Linux; elsewhere the process's TotalProcessorTime
+    private static double CpuSeconds()
+    {
+        if (OperatingSystem.IsLinux() && ClockGetTime(2, out var ts) == 0)
+        {
+            return ts.Seconds + (ts.Nanoseconds * 1e-9);
+        }
+
+        return Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds;
     }
 
     private static double Median(List<double> v)

@@ -21,6 +21,25 @@ internal static class StanSideRun
     public static void Run(string[] args)
     {
         var inv = CultureInfo.InvariantCulture;
+        if (args[0] == "loop")
+        {
+            // nuts-once loop NAME FOLDER SECONDS: one chain after another for a profiler (perf record -p)
+            var loopData = StanData.Load(Path.Combine(args[2], "data.json"));
+            var loopModel = PosteriorCatalog.Create(args[1], loopData).Compile();
+            var until = Stopwatch.GetTimestamp() + (long)(double.Parse(args[3], inv) * Stopwatch.Frequency);
+            long runs = 0, gradients = 0;
+            var started = Stopwatch.StartNew();
+            while (Stopwatch.GetTimestamp() < until)
+            {
+                var run = ChainRunner.Nuts(loopModel, new RunSettings { Seed = (ulong)runs + 1, Chains = 1, Metric = MetricKind.Diagonal });
+                gradients += run.SamplingGradients + run.Chains.Sum(c => c.WarmupGradients);
+                runs++;
+            }
+
+            Console.WriteLine(string.Create(inv, $"{runs} chains, {1e6 * started.Elapsed.TotalSeconds / gradients:F3} us per gradient (wall, warmup included)"));
+            return;
+        }
+
         string name = args[0], folder = args[1];
         ulong seed = ulong.Parse(args[2], inv);
         int parallel = args.Length > 3 ? int.Parse(args[3], inv) : 1;

@@ -20,6 +20,8 @@ internal struct NodeRecord
     public int In2;
     public double S0;
     public double S1;
+    public double S2;
+    public double S3;
     public int I0;
     public int I1;
     public int I2;

@@ -29,11 +29,18 @@ public sealed class Cauchy : UnivariateDistribution
     /// <inheritdoc/>
     protected override double Draw(Rng rng) => Location + (Scale * Math.Tan(Math.PI * (rng.NextOpenDouble() - 0.5)));
 
+    internal static readonly double LogPi = Math.Log(Math.PI);
+
     /// <summary>Elementwise log-density of <paramref name="x"/>, differentiable in every argument (arguments broadcast).</summary>
     public static Var LogProb(Var x, Arg location, Arg scale)
     {
         Check.Finite(location, nameof(location));
         Check.Positive(scale, nameof(scale));
+        if (Ops.StudentTLogDensity(x, 1, location, scale, -LogPi) is { } fused)
+        {
+            return SupportCheck.Restrict(fused, scale, Domain.Positive);
+        }
+
         var t = x.Tape;
         var s = scale.On(t);
         var z = (x - location.On(t)) / s;

@@ -29,6 +29,11 @@ public sealed class HalfCauchy : UnivariateDistribution
     public static Var LogProb(Var x, Arg scale)
     {
         Check.Positive(scale, nameof(scale));
+        if (Ops.StudentTLogDensity(x, 1, 0.0, scale, Math.Log(2) - Cauchy.LogPi) is { } fused)
+        {
+            return SupportCheck.Restrict(SupportCheck.Restrict(fused, scale, Domain.Positive), x, Domain.NonNegative);
+        }
+
         return SupportCheck.Restrict(Cauchy.LogProb(x, 0.0, scale) + Math.Log(2), x, Domain.NonNegative);
     }
 }

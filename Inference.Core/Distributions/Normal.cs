@@ -36,6 +36,12 @@ public sealed class Normal : UnivariateDistribution
     {
         Check.Finite(mean, nameof(mean));
         Check.Positive(standardDeviation, nameof(standardDeviation));
+        if (Ops.NormalLogDensity(x, mean, standardDeviation) is { } fused)
+        {
+            // one node, constants as its attributes
+            return SupportCheck.Restrict(fused, standardDeviation, Domain.Positive);
+        }
+
         var t = x.Tape;
         var sigma = standardDeviation.On(t);
         var z = (x - mean.On(t)) / sigma;

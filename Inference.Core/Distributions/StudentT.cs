@@ -39,6 +39,16 @@ public sealed class StudentT : UnivariateDistribution
         Check.Positive(degreesOfFreedom, nameof(degreesOfFreedom));
         Check.Finite(location, nameof(location));
         Check.Positive(scale, nameof(scale));
+        if (!degreesOfFreedom.IsVar)
+        {
+            double v = degreesOfFreedom.ConstantValue;
+            double c = Inference.Autodiff.Kernels.SpecialFunctions.LogAbsGamma((0.5 * v) + 0.5) - Inference.Autodiff.Kernels.SpecialFunctions.LogAbsGamma(0.5 * v) - (0.5 * Math.Log(v * Math.PI));
+            if (Ops.StudentTLogDensity(x, v, location, scale, c) is { } fused)
+            {
+                return SupportCheck.Restrict(fused, scale, Domain.Positive);
+            }
+        }
+
         var t = x.Tape;
         var nu = degreesOfFreedom.On(t);
         var s = scale.On(t);

@@ -348,6 +348,10 @@ public sealed class ModelEvaluator : ILogDensityEvaluator, IDrawConstrainer
 
     private double[] _ones = [];
 
+    // Constrain's buffers, reused from draw to draw
+    private double[] _constrainParameters = [];
+    private double[] _constrainDerived = [];
+
     /// <summary>The log-prior, log-likelihood and log-Jacobian at <paramref name="x"/>.</summary>
     public LogDensityParts Parts(ReadOnlySpan<double> x)
     {
@@ -389,8 +393,14 @@ public sealed class ModelEvaluator : ILogDensityEvaluator, IDrawConstrainer
         using var session = _tape.Begin();
         using var scope = _tape.NoGrad();
         // the body computes the parameters' constrained values (bounds may depend on other parameters) and the derived ones
-        var parameters = new double[layout.ParameterNames.Count];
-        var derived = new double[layout.DerivedNames.Count];
+        if (_constrainParameters.Length != layout.ParameterNames.Count || _constrainDerived.Length != layout.DerivedNames.Count)
+        {
+            _constrainParameters = new double[layout.ParameterNames.Count];
+            _constrainDerived = new double[layout.DerivedNames.Count];
+        }
+
+        var parameters = _constrainParameters;
+        var derived = _constrainDerived;
         _context.Begin(_tape.Constant(x), derivedOut: derived, parametersOut: parameters);
         _model.Model.Body(_context);
         _context.End();
@@ -404,7 +414,8 @@ public sealed class ModelEvaluator : ILogDensityEvaluator, IDrawConstrainer
         _context.Begin(position);
         _model.Model.Body(_context);
         _context.End();
-        return _context.LogPriorTerm + _context.LogLikelihoodTerm + _context.LogJacobianTerm;
+        var lp = _context.LogPriorTerm + _context.LogLikelihoodTerm;
+        return _context.HasJacobian ? lp + _context.LogJacobianTerm : lp;
     }
 
     private void CheckLength(int length, string name)

@@ -2,6 +2,7 @@ using System.Runtime.CompilerServices;
 using Inference.Autodiff;
 using Inference.Distributions;
 using Inference.Transforms;
+using Inference.Transforms.Bijectors;
 
 namespace Inference.Modeling;
 
@@ -245,8 +246,18 @@ public sealed class ModelContext
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private Var Constrain(ParameterInfo info, Var unconstrained, Bounds? bounds)
     {
-        var constrained = bounds is { } b ? b.Forward(unconstrained, out var logJ) : info.Bijector.Forward(unconstrained, out logJ);
-        AddJacobian(logJ);
+        Var constrained;
+        if (bounds is null && info.Bijector is IdentityBijector)
+        {
+            // an unconstrained parameter: log |J| = 0, so no Jacobian nodes (x + 0 is x: the same log-density)
+            constrained = unconstrained;
+        }
+        else
+        {
+            constrained = bounds is { } b ? b.Forward(unconstrained, out var logJ) : info.Bijector.Forward(unconstrained, out logJ);
+            AddJacobian(logJ);
+        }
+
         if (_parametersOut is not null)
         {
             ParameterInfo.ToOutputOrder(constrained.Value, info.Shape, _parametersOut.AsSpan(_parameterCursor, info.Size));
@@ -477,6 +488,9 @@ public sealed class ModelContext
     internal Var LogLikelihoodTerm => _hasLikelihood ? _logLikelihood : Tape.Constant(0.0);
 
     internal Var LogJacobianTerm => _hasJacobian ? _logJacobian : Tape.Constant(0.0);
+
+    /// <summary>Whether a Jacobian term was added (none for a model whose parameters are all unconstrained).</summary>
+    internal bool HasJacobian => _hasJacobian;
 
     private void AddJacobian(Var logJ) => Accumulate(ref _logJacobian, ref _hasJacobian, logJ);
 

@@ -76,6 +76,23 @@ internal abstract class BinaryOp : IOp, IBatchAware
             Batching.Align(tape, ref ai, ref sa, ref bi, ref sb);
         }
 
+        if (sa.Length == 1 && sa == sb && kind != BinaryKind.Pow)
+        {
+            // two single elements (the sums of log-density terms, a scalar parameter's arithmetic): no broadcasting
+            // machinery, and the kind kept for a scalar backward pass
+            int sid = tape.Push(op, sa, ai, bi);
+            double x = tape.V(ai)[0], y = tape.V(bi)[0];
+            tape.V(sid)[0] = kind switch
+            {
+                BinaryKind.Add => x + y,
+                BinaryKind.Subtract => x - y,
+                BinaryKind.Multiply => x * y,
+                _ => x / y,
+            };
+            tape.Node(sid).I2 = (int)kind + 1;
+            return tape.Wrap(sid);
+        }
+
         var shape = Broadcasting.ResultShape(sa, sb, nameof(b));
         int id = tape.Push(op, shape, ai, bi);
         Broadcasting.Binary(kind, tape.V(ai), sa, tape.V(bi), sb, tape.V(id), shape);
@@ -86,6 +103,35 @@ internal abstract class BinaryOp : IOp, IBatchAware
     public void Backward(Tape tape, int id, in NodeRecord node)
     {
         var g = tape.G(id)!;
+        if (node.I2 != 0)
+        {
+            // single elements (see Record): the same derivatives as the broadcasting forms below
+            double g0 = g[0], a = tape.V(node.In0)[0], b = tape.V(node.In1)[0];
+            var kind = (BinaryKind)(node.I2 - 1);
+            if (tape.G(node.In0) is { } ga)
+            {
+                ga[0] += kind switch
+                {
+                    BinaryKind.Add or BinaryKind.Subtract => g0,
+                    BinaryKind.Multiply => g0 * b,
+                    _ => g0 / b,
+                };
+            }
+
+            if (tape.G(node.In1) is { } gb)
+            {
+                gb[0] += kind switch
+                {
+                    BinaryKind.Add => g0,
+                    BinaryKind.Subtract => -g0,
+                    BinaryKind.Multiply => g0 * a,
+                    _ => -(g0 * tape.V(id)[0]) / b,
+                };
+            }
+
+            return;
+        }
+
         if (this is IFreshGradientWriter writer)
         {
             // same-shape operands: the op can overwrite an input gradient nothing has touched yet

@@ -69,14 +69,11 @@ public static partial class Ops
         {
             int block = Math.Clamp(BlockValues / points, 8, Math.Max(8, rows));
             var eta = tape.Scratch(0, block * points);
-            var work = tape.Scratch(1, block * points);
-            // βᵀ [k, points], then Xᵀy [k], the ones of a block, the softplus sums [points]
-            var small = tape.Scratch(2, (k * points) + k + block + points);
+            // βᵀ [k, points], then Xᵀy [k], the softplus sums [points]
+            var small = tape.Scratch(2, (k * points) + k + points);
             var betaT = small[..(k * points)];
             var xty = small.Slice(k * points, k);
-            var ones = small.Slice((k * points) + k, block);
-            var softplusSum = small.Slice((k * points) + k + block, points);
-            ones.Fill(1);
+            var softplusSum = small.Slice((k * points) + k, points);
             softplusSum.Clear();
             if (points == 1)
             {
@@ -101,60 +98,26 @@ public static partial class Ops
                 int r = Math.Min(block, rows - r0);
                 var xb = x.Slice(r0 * k, r * k);
                 var e = eta[..(r * points)];
-                var t = work[..(r * points)];
                 if (points == 1)
                 {
                     MatMulKernel.Gemv(xb, beta, e, r, k, accumulate: false);
-                    TensorPrimitives.Add(e, alpha[0], e);
                 }
                 else
                 {
                     MatMulKernel.Gemm(xb, k, 1, betaT, e, r, k, points, accumulate: false);
-                    for (int i = 0; i < r; i++)
-                    {
-                        var row = e.Slice(i * points, points);
-                        if (batchedAlpha)
-                        {
-                            TensorPrimitives.Add(row, alpha, row);
-                        }
-                        else
-                        {
-                            TensorPrimitives.Add(row, alpha[0], row);
-                        }
-                    }
                 }
 
-                // softplus(η) = max(η, 0) + log(1 + e^−|η|)
-                TensorPrimitives.Abs(e, t);
-                TensorPrimitives.Negate(t, t);
-                TensorPrimitives.Exp(t, t);
-                TensorPrimitives.Add(t, 1.0, t);
-                TensorPrimitives.Log(t, t);
-                if (points == 1)
-                {
-                    softplusSum[0] += TensorPrimitives.Sum(t);
-                    TensorPrimitives.Max(e, 0.0, t);
-                    softplusSum[0] += TensorPrimitives.Sum(t);
-                }
-                else
-                {
-                    MatMulKernel.GemvTransposedAccumulate(t, ones[..r], softplusSum, r, points);
-                    TensorPrimitives.Max(e, 0.0, t);
-                    MatMulKernel.GemvTransposedAccumulate(t, ones[..r], softplusSum, r, points);
-                }
-
-                // σ(η), then Xᵀσ and Σσ
-                TensorPrimitives.Sigmoid(e, e);
+                // η = Xβ + α, softplus(η) summed per point, and e becomes σ(η), summed per point: one pass
+                Elementwise.SoftplusSigmoidRows(e, alpha, r, points, softplusSum, sigmaSum);
+                // Xᵀσ
                 if (points == 1)
                 {
                     MatMulKernel.GemvTransposedAccumulate(xb, e, q, r, k);
-                    sigmaSum[0] += TensorPrimitives.Sum(e);
                 }
                 else
                 {
                     // Q [k, points] += X_blockᵀ [k, r] · σ [r, points] (X_block read transposed through its strides)
                     MatMulKernel.Gemm(xb, 1, k, e, q, k, r, points, accumulate: true);
-                    MatMulKernel.GemvTransposedAccumulate(e, ones[..r], sigmaSum, r, points);
                 }
             }
 

@@ -24,7 +24,8 @@ public sealed class LowerBoundBijector : EventBijector
     protected override Var ForwardCore(Var x, out Var logAbsDetJacobian)
     {
         logAbsDetJacobian = EventSum(x);
-        return Ops.Exp(x) + Lower;
+        // a bound at 0 (scales): eˣ + 0 is eˣ, one node fewer
+        return Lower == 0 ? Ops.Exp(x) : Ops.Exp(x) + Lower;
     }
 
     /// <inheritdoc/>
