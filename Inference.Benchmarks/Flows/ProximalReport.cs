@@ -371,6 +371,19 @@ internal static class ProximalReport
     }
 
     // ---------------------------------------------------------------- 50-D mixture problem
+    // draws of q(· | y) 250 at a time: each call runs on its own tape, so a residual flow's inverse never holds more
+    private static double[] SampleInPieces(FlowDistribution flow, Rng rng, int count, double[] y)
+    {
+        var result = new double[count * 50];
+        for (int done = 0; done < count; done += 250)
+        {
+            int m = Math.Min(250, count - done);
+            flow.Sample(rng, m, y).CopyTo(result.AsSpan(done * 50));
+        }
+
+        return result;
+    }
+
     // `mixture-eval FLOWFILE [flow draws] [name]`: a saved conditional flow (prf-report mixture saves each fitted flow to
     // the temp folder) judged on the same 10 test observations, one line per y as it goes, and every tape holding at most
     // 500 rows (the report's own evaluation of the PRF was killed by the OOM killer at 11.6 GB while sampling)
@@ -405,18 +418,13 @@ internal static class ProximalReport
             }
 
             double kl = Enumerable.Range(0, 10_000).Average(i => MixtureProblem.LogPosterior(posterior, draws.AsSpan(i * 50, 50)) - logQ[i]);
-            var rng = new Rng((ulong)(200 + t));
+            var flowDraws = SampleInPieces(flow, new Rng((ulong)(200 + t)), drawCount, y);
             var sums = new double[50];
-            for (int done = 0; done < drawCount; done += 250)
+            for (int i = 0; i < drawCount; i++)
             {
-                int m = Math.Min(250, drawCount - done);
-                var part = flow.Sample(rng, m, y);
-                for (int i = 0; i < m; i++)
+                for (int j = 0; j < 50; j++)
                 {
-                    for (int j = 0; j < 50; j++)
-                    {
-                        sums[j] += part[(i * 50) + j];
-                    }
+                    sums[j] += flowDraws[(i * 50) + j];
                 }
             }
 
@@ -505,7 +513,7 @@ internal static class ProximalReport
 
                 kls.Add(Enumerable.Range(0, 10_000).Average(i => MixtureProblem.LogPosterior(posterior, draws.AsSpan(i * 50, 50)) - logQ[i]));
                 RelaxInverse(fit.Flow.Transform);
-                var flowDraws = fit.Flow.Sample(new Rng((ulong)(200 + t)), drawCount, y);
+                var flowDraws = SampleInPieces(fit.Flow, new Rng((ulong)(200 + t)), drawCount, y);
                 double worst = 0;
                 var w = posterior.LogWeights.Select(Math.Exp).ToArray();
                 for (int j = 0; j < 50; j++)
