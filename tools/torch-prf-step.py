@@ -7,11 +7,25 @@ weights projected by 4 steps of Y <- 2Y(I + Y^T Y)^-1 before each use (torch.lin
 from the batched Jacobian of each block (torch.autograd.functional.jacobian, vectorized, in the graph) and slogdet.
 Prints the median and 10th percentile of single steps after a warm-up.
 
-Usage: /usr/bin/python3 tools/torch-prf-step.py threads [steps] [blocks] [hidden] [vectorized|loop] [f64]
-("loop": the Jacobian as D separate vector-Jacobian products in the graph, as TensorFlow's batch_jacobian without pfor.)
+BLAS: Debian's python3-torch calls the system libblas.so.3. Time it with OpenBLAS (apt-get install
+libopenblas0-pthread, or point LD_LIBRARY_PATH at an unpacked libopenblas0-pthread's openblas-pthread directory); the
+line printed names the library that was loaded. The reference BLAS is 20-60x slower on these shapes.
+
+Usage: /usr/bin/python3 tools/torch-prf-step.py threads [steps] [blocks] [hidden] [vectorized|loop|roulette] [f64]
+("loop": the Jacobian as D separate vector-Jacobian products in the graph, as TensorFlow's batch_jacobian without pfor;
+"roulette": instead of the exact log-det, the rescaled Russian-roulette power series with one Hutchinson probe and the
+Neumann-series gradient, as Inference's ResidualLogDet.RussianRoulette: T = kappa(I + M), kappa = 1 + gamma(1 - t),
+M = (gamma J_Phi - (kappa - 1) I)/kappa, log det = D log kappa + sum_k (-1)^(k+1) v^T M^k v / (k P(N >= k - 2)),
+N ~ Geometric(1/2) on n >= 1, two terms always kept; gradient through the surrogate (gamma/kappa) w^T J_Phi v.)
 Compare with `dotnet run -c Release --project Inference.Benchmarks -- quick prf [blocks] [hidden]`, interleaving the two.
 """
 import sys, time, math, torch
+
+def blas_in_use():
+    """The BLAS library this process loaded (Debian's torch calls whatever libblas.so.3 resolves to; the reference
+    BLAS is 20-60x slower than OpenBLAS on these shapes, so a timing without OpenBLAS is no comparison)."""
+    libs = {line.split()[-1] for line in open('/proc/self/maps') if 'blas' in line.split()[-1]}
+    return ', '.join(sorted(libs)) or 'unknown'
 torch.manual_seed(0)
 threads = int(sys.argv[1]); reps = int(sys.argv[2]) if len(sys.argv) > 2 else 5
 blocks = int(sys.argv[3]) if len(sys.argv) > 3 else 20; hidden = int(sys.argv[4]) if len(sys.argv) > 4 else 128
@@ -46,6 +60,22 @@ class Block(torch.nn.Module):
         mats = [proj_orth(a) for a in s.mats]
         c = s.cond(y)
         g = s.net(x, c, mats)
+        if jacobian_mode == 'roulette':
+            xv = x if x.requires_grad else x.detach().requires_grad_(True)
+            g = s.net(xv, c, mats)
+            t = K / (K + 1.0); kappa = 1 + GAMMA * (1 - t)
+            terms = 2 + int(torch.distributions.Geometric(0.5).sample().item()) + 1
+            v = torch.randn_like(xv); cur = v; neumann = torch.zeros_like(xv); est = torch.zeros(xv.shape[0], dtype=xv.dtype)
+            for k in range(1, terms + 1):
+                weight = 1.0 if k - 2 <= 1 else 2.0 ** (k - 3); sign = 1.0 if k % 2 == 1 else -1.0
+                neumann = neumann + sign * weight * cur
+                jt = torch.autograd.grad(g, xv, cur, retain_graph=True)[0]
+                cur = (GAMMA * jt - (kappa - 1) * cur) / kappa
+                est = est + sign * weight / k * (cur * v).sum(1)
+            surrogate = (GAMMA / kappa) * (torch.autograd.grad(g, xv, neumann.detach(), create_graph=True)[0] * v).sum(1)
+            z = xv + GAMMA * g
+            logdet = D * math.log(kappa) + est.detach() - surrogate.detach() + surrogate
+            return z * torch.exp(s.scale) + s.shift, logdet + s.scale.sum()
         if jacobian_mode == 'loop':
             xv = x if x.requires_grad else x.detach().requires_grad_(True)
             g = s.net(xv, c, mats)
@@ -76,4 +106,4 @@ ts = []
 for _ in range(reps):
     t0 = time.perf_counter(); step(); ts.append(time.perf_counter() - t0)
 ts.sort()
-print(f"torch {str(dtype)[6:]} prf d=50 blocks={blocks} hidden={hidden} threads={threads} jacobian={jacobian_mode}: median {ts[len(ts)//2]*1e3:.1f} ms, p10 {ts[len(ts)//10]*1e3:.1f} ms ({sum(p.numel() for p in flow.parameters())} parameters)")
+print(f"torch {str(dtype)[6:]} prf d=50 blocks={blocks} hidden={hidden} threads={threads} jacobian={jacobian_mode}: median {ts[len(ts)//2]*1e3:.1f} ms, p10 {ts[len(ts)//10]*1e3:.1f} ms ({sum(p.numel() for p in flow.parameters())} parameters) [BLAS: {blas_in_use()}]")

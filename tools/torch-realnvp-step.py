@@ -11,6 +11,12 @@ Usage (Debian's python3-torch 1.13 with OpenBLAS, the build the figures were mad
 Compare with `dotnet run -c Release --project Inference.Benchmarks -- quick steps D`, interleaving the two.
 """
 import sys, time, math, torch
+
+def blas_in_use():
+    """The BLAS library this process loaded (Debian's torch calls whatever libblas.so.3 resolves to; the reference
+    BLAS is 20-60x slower than OpenBLAS on these shapes, so a timing without OpenBLAS is no comparison)."""
+    libs = {line.split()[-1] for line in open('/proc/self/maps') if 'blas' in line.split()[-1]}
+    return ', '.join(sorted(libs)) or 'unknown'
 torch.manual_seed(0)
 D = int(sys.argv[1]); threads = int(sys.argv[2]); reps = int(sys.argv[3]) if len(sys.argv) > 3 else 300
 dtype = torch.float64 if (len(sys.argv) > 4 and sys.argv[4] == 'f64') else torch.float32
@@ -56,4 +62,4 @@ ts = []
 for _ in range(reps):
     t0 = time.perf_counter(); step(); ts.append(time.perf_counter() - t0)
 ts.sort()
-print(f"torch {str(dtype)[6:]} D={D} threads={threads}: median {ts[len(ts)//2]*1e3:.3f} ms, p10 {ts[len(ts)//10]*1e3:.3f} ms")
+print(f"torch {str(dtype)[6:]} D={D} threads={threads}: median {ts[len(ts)//2]*1e3:.3f} ms, p10 {ts[len(ts)//10]*1e3:.3f} ms [BLAS: {blas_in_use()}]")

@@ -9,11 +9,21 @@ Neumann-series gradient (a vector-Jacobian product kept in the graph, i.e. doubl
 batched Jacobian (D vector-Jacobian products in the graph, then slogdet), which this library uses for D <= 16.
 Prints the median and 10th percentile of single steps after a warm-up.
 
+BLAS: Debian's python3-torch calls the system libblas.so.3. Time it with OpenBLAS (apt-get install
+libopenblas0-pthread, or point LD_LIBRARY_PATH at an unpacked libopenblas0-pthread's openblas-pthread directory); the
+line printed names the library that was loaded. The reference BLAS is 20-60x slower on these shapes.
+
 Usage: /usr/bin/python3 tools/torch-resflow-step.py D threads [steps] [roulette|exact] [f64]
 Compare with `dotnet run -c Release --project Inference.Benchmarks -- quick flow resflow-roulette D` (or resflow-exact),
 interleaving the two.
 """
 import sys, time, math, torch
+
+def blas_in_use():
+    """The BLAS library this process loaded (Debian's torch calls whatever libblas.so.3 resolves to; the reference
+    BLAS is 20-60x slower than OpenBLAS on these shapes, so a timing without OpenBLAS is no comparison)."""
+    libs = {line.split()[-1] for line in open('/proc/self/maps') if 'blas' in line.split()[-1]}
+    return ', '.join(sorted(libs)) or 'unknown'
 torch.manual_seed(0)
 D = int(sys.argv[1]); threads = int(sys.argv[2]); reps = int(sys.argv[3]) if len(sys.argv) > 3 else 100
 mode = sys.argv[4] if len(sys.argv) > 4 else 'roulette'
@@ -95,4 +105,4 @@ ts = []
 for _ in range(reps):
     t0 = time.perf_counter(); step(); ts.append(time.perf_counter() - t0)
 ts.sort()
-print(f"torch {str(dtype)[6:]} resflow {mode} D={D} threads={threads}: median {ts[len(ts)//2]*1e3:.3f} ms, p10 {ts[len(ts)//10]*1e3:.3f} ms")
+print(f"torch {str(dtype)[6:]} resflow {mode} D={D} threads={threads}: median {ts[len(ts)//2]*1e3:.3f} ms, p10 {ts[len(ts)//10]*1e3:.3f} ms [BLAS: {blas_in_use()}]")

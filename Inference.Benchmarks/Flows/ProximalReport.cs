@@ -27,6 +27,7 @@ internal static class ProximalReport
         {
             case "toy": Toy(Arg(args, 1, 2000), Arg(args, 2, 8)); break;
             case "circle": Circle(args); break;
+            case "mixture-eval": MixtureEvaluation(args); break;
             default: Mixture(args); break;
         }
     }
@@ -370,7 +371,82 @@ internal static class ProximalReport
     }
 
     // ---------------------------------------------------------------- 50-D mixture problem
-    // `mixture [steps] [blocks] [minutes per flow] [flows] [prf log-det: exact|roulette] [hidden]`
+    // draws of q(· | y) 250 at a time: each call runs on its own tape, so a residual flow's inverse never holds more
+    private static double[] SampleInPieces(FlowDistribution flow, Rng rng, int count, double[] y)
+    {
+        var result = new double[count * 50];
+        for (int done = 0; done < count; done += 250)
+        {
+            int m = Math.Min(250, count - done);
+            flow.Sample(rng, m, y).CopyTo(result.AsSpan(done * 50));
+        }
+
+        return result;
+    }
+
+    // `mixture-eval FLOWFILE [flow draws] [name]`: a saved conditional flow (prf-report mixture saves each fitted flow to
+    // the temp folder) judged on the same 10 test observations, one line per y as it goes, and every tape holding at most
+    // 500 rows (the report's own evaluation of the PRF was killed by the OOM killer at 11.6 GB while sampling)
+    private static void MixtureEvaluation(string[] args)
+    {
+        string path = args[1];
+        int drawCount = Arg(args, 2, 1000);
+        string name = args.Length > 3 ? args[3] : Path.GetFileNameWithoutExtension(path);
+        var flow = new FlowDistribution(FlowSerializer.Load(path));
+        var problem = MixtureProblem.Create();
+        var (_, testY) = problem.Simulate(new Rng(20), 10);
+        RelaxInverse(flow.Transform);
+        Console.WriteLine(string.Create(Inv, $"{name} ({flow.Transform.ParameterCount} parameters) from {path}: KL(p‖q) by 10,000 exact posterior draws, posterior means from {drawCount} flow draws (Monte Carlo se ≈ {1 / Math.Sqrt(drawCount):F3} sd per coordinate)"));
+        Console.WriteLine("| y | KL(p‖q) | max over coordinates of |mean error| / sd | mean over coordinates | coordinates above 0.2 | s |");
+        Console.WriteLine("|---|---|---|---|---|---|");
+        var kls = new List<double>();
+        var errors = new List<double>();
+        for (int t = 0; t < 10; t++)
+        {
+            var watch = Stopwatch.StartNew();
+            var y = testY.AsSpan(t * 50, 50).ToArray();
+            var posterior = MixtureProblem.Posterior(y);
+            var draws = MixtureProblem.SamplePosterior(posterior, new Rng((ulong)(100 + t)), 10_000);
+            var logQ = new double[10_000];
+            for (int start = 0; start < 10_000; start += 500)
+            {
+                var tape = new Tape();
+                using (tape.NoGrad())
+                {
+                    flow.LogProb(tape.Constant(draws.AsSpan(start * 50, 500 * 50), Shape.Matrix(500, 50)), tape.Constant(y)).Value.CopyTo(logQ.AsSpan(start, 500));
+                }
+            }
+
+            double kl = Enumerable.Range(0, 10_000).Average(i => MixtureProblem.LogPosterior(posterior, draws.AsSpan(i * 50, 50)) - logQ[i]);
+            var flowDraws = SampleInPieces(flow, new Rng((ulong)(200 + t)), drawCount, y);
+            var sums = new double[50];
+            for (int i = 0; i < drawCount; i++)
+            {
+                for (int j = 0; j < 50; j++)
+                {
+                    sums[j] += flowDraws[(i * 50) + j];
+                }
+            }
+
+            var w = posterior.LogWeights.Select(Math.Exp).ToArray();
+            var errs = new double[50];
+            for (int j = 0; j < 50; j++)
+            {
+                double mean = Enumerable.Range(0, w.Length).Sum(c => w[c] * posterior.Means[c, j]);
+                double second = Enumerable.Range(0, w.Length).Sum(c => w[c] * ((posterior.Means[c, j] * posterior.Means[c, j]) + posterior.Variance[j]));
+                errs[j] = Math.Abs((sums[j] / drawCount) - mean) / Math.Sqrt(second - (mean * mean));
+            }
+
+            kls.Add(kl);
+            errors.Add(errs.Max());
+            Console.WriteLine(string.Create(Inv, $"| {t} | {kl:F3} | {errs.Max():F3} | {errs.Average():F3} | {errs.Count(e => e > 0.2)} | {watch.Elapsed.TotalSeconds:F0} |"));
+        }
+
+        double klMean = kls.Average(), klSd = Math.Sqrt(kls.Sum(k => (k - klMean) * (k - klMean)) / (kls.Count - 1));
+        Console.WriteLine(string.Create(Inv, $"{name}: KL(p‖q) {klMean:F3} ± {klSd:F3} over the 10 y; max-coordinate mean error / sd {errors.Average():F3} (max {errors.Max():F3})"));
+    }
+
+    // `mixture [steps] [blocks] [minutes per flow] [flows] [prf log-det: exact|roulette] [hidden] [γ] [flow draws for the means]`
     private static void Mixture(string[] args)
     {
         // steps: one figure for all flows, or one per flow in the order given ("1500,8000,8000")
@@ -381,6 +457,7 @@ internal static class ProximalReport
         var logDet = args.Length > 5 && args[5] == "roulette" ? ResidualLogDet.RussianRoulette : ResidualLogDet.Exact;
         int hidden = Arg(args, 6, 128);
         double gamma = ArgD(args, 7, 1.5);
+        int drawCount = Arg(args, 8, 1000);
         var problem = MixtureProblem.Create();
         var (testX, testY) = problem.Simulate(new Rng(20), 10);
         var all = new (string Key, string Name, Func<FlowDistribution> Make)[]
@@ -401,7 +478,7 @@ internal static class ProximalReport
         }
 
         Console.WriteLine(string.Create(Inv, $"Mixture problem (d = 50): amortized maximum likelihood, batch 200, Adam 5e-3 with cosine decay over the planned steps, each flow stopped after {minutes} min (best held-out parameters kept); KL(p‖q) by 10,000 exact posterior draws per test observation, mean ± sd over 10"));
-        Console.WriteLine("| flow | parameters | steps done / planned | KL(p‖q) | max over coordinates of |mean error| / posterior sd (mean over y) | s |");
+        Console.WriteLine(string.Create(Inv, $"| flow | parameters | steps done / planned | KL(p‖q) | max over coordinates of |mean error| / posterior sd (mean over y; {drawCount} flow draws, Monte Carlo se ≈ {1 / Math.Sqrt(drawCount):F3} per coordinate) | s |"));
         Console.WriteLine("|---|---|---|---|---|---|");
         foreach (var (name, flow, steps) in flows)
         {
@@ -436,7 +513,7 @@ internal static class ProximalReport
 
                 kls.Add(Enumerable.Range(0, 10_000).Average(i => MixtureProblem.LogPosterior(posterior, draws.AsSpan(i * 50, 50)) - logQ[i]));
                 RelaxInverse(fit.Flow.Transform);
-                var flowDraws = fit.Flow.Sample(new Rng((ulong)(200 + t)), 1000, y);
+                var flowDraws = SampleInPieces(fit.Flow, new Rng((ulong)(200 + t)), drawCount, y);
                 double worst = 0;
                 var w = posterior.LogWeights.Select(Math.Exp).ToArray();
                 for (int j = 0; j < 50; j++)
@@ -444,7 +521,7 @@ internal static class ProximalReport
                     double mean = Enumerable.Range(0, w.Length).Sum(c => w[c] * posterior.Means[c, j]);
                     double second = Enumerable.Range(0, w.Length).Sum(c => w[c] * ((posterior.Means[c, j] * posterior.Means[c, j]) + posterior.Variance[j]));
                     double sd = Math.Sqrt(second - (mean * mean));
-                    double flowMean = Enumerable.Range(0, 1000).Average(i => flowDraws[(i * 50) + j]);
+                    double flowMean = Enumerable.Range(0, drawCount).Average(i => flowDraws[(i * 50) + j]);
                     worst = Math.Max(worst, Math.Abs(flowMean - mean) / sd);
                 }
 

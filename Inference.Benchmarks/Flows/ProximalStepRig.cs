@@ -21,11 +21,11 @@ internal sealed class ProximalStepRig : IDisposable
     private readonly Rng _rng = new(5);
     private readonly bool _parallel;
 
-    public ProximalStepRig(int blocks, int hidden, bool parallel)
+    public ProximalStepRig(int blocks, int hidden, bool parallel, ResidualLogDet logDet = ResidualLogDet.Exact)
     {
         _parallel = parallel;
         _problem = MixtureProblem.Create();
-        _flow = new FlowDistribution(new InverseFlow(FlowDistribution.ProximalResidualFlow(50, blocks, hidden, new Rng(1), gamma: 1.99, reproduce: 2, contextDimension: 50, conditionHidden: 256).Transform));
+        _flow = new FlowDistribution(new InverseFlow(FlowDistribution.ProximalResidualFlow(50, blocks, hidden, new Rng(1), gamma: 1.99, reproduce: 2, contextDimension: 50, conditionHidden: 256, logDet: logDet).Transform));
         var (x, y) = _problem.Simulate(new Rng(2), 200);
         var tape = new Tape();
         using (tape.NoGrad())

@@ -85,15 +85,17 @@ internal static class QuickTiming
 
         if (args.Length > 0 && args[0] == "prf")
         {
-            // quick prf [blocks] [hidden] [reps] [threads]: one maximum-likelihood step of the conditional proximal residual
-            // flow of Hertrich's 50-D mixture problem (d = 50, y of 50, batch 200, K = 3, γ = 1.99, r = 2, condition net 256)
+            // quick prf [blocks] [hidden] [reps] [threads] [exact|roulette]: one maximum-likelihood step of the conditional
+            // proximal residual flow of Hertrich's 50-D mixture problem (d = 50, y of 50, batch 200, K = 3, γ = 1.99, r = 2,
+            // condition net 256), the log-det exact (batched Jacobian) or the rescaled Russian-roulette series
             int blocks = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 20;
             int hidden = args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 128;
             int reps = args.Length > 3 ? int.Parse(args[3], CultureInfo.InvariantCulture) : 5;
             bool parallel = args.Length <= 4 || args[4] != "1";
-            using var rig = new ProximalStepRig(blocks, hidden, parallel);
+            var logDet = args.Length > 5 && args[5] == "roulette" ? Inference.Flows.Bijectors.ResidualLogDet.RussianRoulette : Inference.Flows.Bijectors.ResidualLogDet.Exact;
+            using var rig = new ProximalStepRig(blocks, hidden, parallel, logDet);
             var (median, p10) = MedianAndP10(rig.Step, reps);
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"inference float64 prf d=50 blocks={blocks} hidden={hidden} threads={(parallel ? 2 : 1)}: median {median * 1e3:F1} ms, p10 {p10 * 1e3:F1} ms ({rig.ParameterCount} parameters)"));
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"inference float64 prf d=50 blocks={blocks} hidden={hidden} threads={(parallel ? 2 : 1)} logdet={(logDet == Inference.Flows.Bijectors.ResidualLogDet.Exact ? "exact" : "roulette")}: median {median * 1e3:F1} ms, p10 {p10 * 1e3:F1} ms ({rig.ParameterCount} parameters)"));
             return;
         }
 
