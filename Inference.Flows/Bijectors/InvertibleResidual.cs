@@ -164,23 +164,41 @@ public abstract class InvertibleResidual : FlowBijector
         return CouplingSplit.LikeInput(x, y);
     }
 
-    // a large batch without gradients, piece by piece (the pieces are independent rows)
+    // a large batch without gradients, piece by piece (the pieces are independent rows); each piece runs on a scratch
+    // tape that is reset after its values are copied out, so the caller's tape holds only the inputs and the results
+    // (one tape for all pieces kept every piece's [rows, D, width] Jacobian blocks: 22 GB for 10,000 draws at D = 100)
     private Var InPieces(Var batch, Var context, bool inverse, out Var logAbsDetJacobian)
     {
-        int n = batch.Shape[0], chunk = ChunkRows;
-        var outputs = new List<Var>();
-        var logDets = new List<Var>();
-        for (int start = 0; start < n; start += chunk)
+        int n = batch.Shape[0], d = Dimension, chunk = ChunkRows;
+        var outputs = new double[n * d];
+        var logDets = new double[n];
+        bool rowContext = IsConditional && context.Shape.Rank == 2;
+        int contextWidth = IsConditional ? context.Shape[context.Shape.Rank - 1] : 0;
+        var scratch = new Tape();
+        using (scratch.NoGrad())
         {
-            int m = Math.Min(chunk, n - start);
-            var piece = Ops.Slice(batch, start, m, axis: 0);
-            var pieceContext = IsConditional && context.Shape.Rank == 2 ? Ops.Slice(context, start, m, axis: 0) : context;
-            outputs.Add(inverse ? InverseCore(piece, pieceContext, out var ld) : ForwardCore(piece, pieceContext, out ld));
-            logDets.Add(ld);
+            for (int start = 0; start < n; start += chunk)
+            {
+                int m = Math.Min(chunk, n - start);
+                scratch.Reset();
+                var piece = scratch.Constant(batch.Value.Slice(start * d, m * d), Shape.Matrix(m, d));
+                Var pieceContext = default;
+                if (IsConditional)
+                {
+                    pieceContext = rowContext
+                        ? scratch.Constant(context.Value.Slice(start * contextWidth, m * contextWidth), Shape.Matrix(m, contextWidth))
+                        : scratch.Constant(context.Value, context.Shape);
+                }
+
+                var output = inverse ? InverseCore(piece, pieceContext, out var ld) : ForwardCore(piece, pieceContext, out ld);
+                output.Value.CopyTo(outputs.AsSpan(start * d, m * d));
+                ld.Value.CopyTo(logDets.AsSpan(start, m));
+            }
         }
 
-        logAbsDetJacobian = Ops.Concat(logDets.ToArray(), axis: 0);
-        return Ops.Concat(outputs.ToArray(), axis: 0);
+        var tape = batch.Tape;
+        logAbsDetJacobian = tape.Constant(logDets, Shape.Vector(n));
+        return tape.Constant(outputs, batch.Shape);
     }
 
     private Var LogDet(Var[] weights, Var batch, Var rows, ResidualPass pass, bool training)

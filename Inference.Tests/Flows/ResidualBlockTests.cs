@@ -61,6 +61,50 @@ public class ResidualBlockTests
         return (exact, roulette);
     }
 
+    // D = 40, hidden 40: the no-gradient path splits more than 2621 rows into pieces; each piece runs on its own scratch
+    // tape, so the caller's tape keeps only inputs and results, and the values equal one pass on a recording tape
+    [Fact]
+    public void LargeBatchWithoutGradientsRunsInPiecesOffTheCallersTape()
+    {
+        const int d = 40, n = 2700;
+        var block = new ResidualBlock(d, [d], new Rng(21), activation: LipschitzActivation.Elu, logDet: ResidualLogDet.Exact, zeroInit: false);
+        var rng = new Rng(22);
+        var x = new double[n * d];
+        for (int i = 0; i < x.Length; i++)
+        {
+            x[i] = rng.Normal();
+        }
+
+        var whole = new Tape { BindsVariables = false }; // recording (one pass, no pieces) but not training
+        var yWhole = block.Forward(whole.Constant(x, Shape.Matrix(n, d)), out var ldWhole).Value.ToArray();
+        var ldWholeValues = ldWhole.Value.ToArray();
+        var xBack = block.Inverse(whole.Constant(yWhole, Shape.Matrix(n, d)), out _).Value.ToArray();
+
+        var tape = new Tape();
+        double[] yPieces, ldPieces, xPieces;
+        using (tape.NoGrad())
+        {
+            yPieces = block.Forward(tape.Constant(x, Shape.Matrix(n, d)), out var ld).Value.ToArray();
+            ldPieces = ld.Value.ToArray();
+            int forwardNodes = tape.Count;
+            xPieces = block.Inverse(tape.Constant(yPieces, Shape.Matrix(n, d)), out _).Value.ToArray();
+            Assert.InRange(forwardNodes, 1, 8);
+            Assert.InRange(tape.Count, 1, 16);
+        }
+
+        for (int i = 0; i < n * d; i++)
+        {
+            Assert.Equal(yWhole[i], yPieces[i], 1e-12);
+            Assert.Equal(xBack[i], xPieces[i], 1e-9);
+            Assert.Equal(x[i], xPieces[i], 1e-8);
+        }
+
+        for (int r = 0; r < n; r++)
+        {
+            Assert.Equal(ldWholeValues[r], ldPieces[r], 1e-10);
+        }
+    }
+
     [Fact]
     public void ABoundOfOneOrMore_IsRejected()
     {
