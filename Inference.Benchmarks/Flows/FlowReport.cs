@@ -145,6 +145,18 @@ internal static class FlowReport
         }
 
         var finite = logW.Where(double.IsFinite).ToArray();
+        return (finite.Average(), EssPerN(finite, count));
+    }
+
+    // (Σw)² / (N·Σw²), a non-finite log weight counting as weight 0
+    private static double EssPerN(IEnumerable<double> logWeights, int count)
+    {
+        var finite = logWeights.Where(double.IsFinite).ToArray();
+        if (finite.Length == 0)
+        {
+            return 0;
+        }
+
         double max = finite.Max();
         double sum = 0, sumSq = 0;
         foreach (double lw in finite)
@@ -154,7 +166,7 @@ internal static class FlowReport
             sumSq += w * w;
         }
 
-        return (finite.Average(), sum * sum / (count * sumSq));
+        return sum * sum / (count * sumSq);
     }
 
     /// <summary>(Σw)² / (N·Σw²) for w = p̃/q over <paramref name="count"/> fresh draws.</summary>
@@ -178,16 +190,7 @@ internal static class FlowReport
             logW[s] = double.IsFinite(lp) && double.IsFinite(logQ[s]) ? lp - logQ[s] : double.NegativeInfinity;
         }
 
-        double max = logW.Max();
-        double sum = 0, sumSq = 0;
-        foreach (double lw in logW)
-        {
-            double w = Math.Exp(lw - max);
-            sum += w;
-            sumSq += w * w;
-        }
-
-        return sum * sum / (count * sumSq);
+        return EssPerN(logW, count);
     }
 
     private static Target[] LoadTargets()

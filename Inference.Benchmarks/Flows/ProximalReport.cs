@@ -384,6 +384,46 @@ internal static class ProximalReport
         return result;
     }
 
+    // test observation t: KL(p‖q) by 10,000 exact posterior draws (log q in 500-row tapes) and each coordinate's
+    // |flow mean − posterior mean| / posterior sd from drawCount flow draws
+    private static (double Kl, double[] Errors) Judge(FlowDistribution flow, double[] testY, int t, int drawCount)
+    {
+        var y = testY.AsSpan(t * 50, 50).ToArray();
+        var posterior = MixtureProblem.Posterior(y);
+        var draws = MixtureProblem.SamplePosterior(posterior, new Rng((ulong)(100 + t)), 10_000);
+        var logQ = new double[10_000];
+        for (int start = 0; start < 10_000; start += 500)
+        {
+            var tape = new Tape();
+            using (tape.NoGrad())
+            {
+                flow.LogProb(tape.Constant(draws.AsSpan(start * 50, 500 * 50), Shape.Matrix(500, 50)), tape.Constant(y)).Value.CopyTo(logQ.AsSpan(start, 500));
+            }
+        }
+
+        double kl = Enumerable.Range(0, 10_000).Average(i => MixtureProblem.LogPosterior(posterior, draws.AsSpan(i * 50, 50)) - logQ[i]);
+        var flowDraws = SampleInPieces(flow, new Rng((ulong)(200 + t)), drawCount, y);
+        var sums = new double[50];
+        for (int i = 0; i < drawCount; i++)
+        {
+            for (int j = 0; j < 50; j++)
+            {
+                sums[j] += flowDraws[(i * 50) + j];
+            }
+        }
+
+        var w = posterior.LogWeights.Select(Math.Exp).ToArray();
+        var errs = new double[50];
+        for (int j = 0; j < 50; j++)
+        {
+            double mean = Enumerable.Range(0, w.Length).Sum(c => w[c] * posterior.Means[c, j]);
+            double second = Enumerable.Range(0, w.Length).Sum(c => w[c] * ((posterior.Means[c, j] * posterior.Means[c, j]) + posterior.Variance[j]));
+            errs[j] = Math.Abs((sums[j] / drawCount) - mean) / Math.Sqrt(second - (mean * mean));
+        }
+
+        return (kl, errs);
+    }
+
     // `mixture-eval FLOWFILE [flow draws] [name]`: a saved conditional flow (prf-report mixture saves each fitted flow to
     // the temp folder) judged on the same 10 test observations, one line per y as it goes, and every tape holding at most
     // 500 rows (the report's own evaluation of the PRF was killed by the OOM killer at 11.6 GB while sampling)
@@ -404,39 +444,7 @@ internal static class ProximalReport
         for (int t = 0; t < 10; t++)
         {
             var watch = Stopwatch.StartNew();
-            var y = testY.AsSpan(t * 50, 50).ToArray();
-            var posterior = MixtureProblem.Posterior(y);
-            var draws = MixtureProblem.SamplePosterior(posterior, new Rng((ulong)(100 + t)), 10_000);
-            var logQ = new double[10_000];
-            for (int start = 0; start < 10_000; start += 500)
-            {
-                var tape = new Tape();
-                using (tape.NoGrad())
-                {
-                    flow.LogProb(tape.Constant(draws.AsSpan(start * 50, 500 * 50), Shape.Matrix(500, 50)), tape.Constant(y)).Value.CopyTo(logQ.AsSpan(start, 500));
-                }
-            }
-
-            double kl = Enumerable.Range(0, 10_000).Average(i => MixtureProblem.LogPosterior(posterior, draws.AsSpan(i * 50, 50)) - logQ[i]);
-            var flowDraws = SampleInPieces(flow, new Rng((ulong)(200 + t)), drawCount, y);
-            var sums = new double[50];
-            for (int i = 0; i < drawCount; i++)
-            {
-                for (int j = 0; j < 50; j++)
-                {
-                    sums[j] += flowDraws[(i * 50) + j];
-                }
-            }
-
-            var w = posterior.LogWeights.Select(Math.Exp).ToArray();
-            var errs = new double[50];
-            for (int j = 0; j < 50; j++)
-            {
-                double mean = Enumerable.Range(0, w.Length).Sum(c => w[c] * posterior.Means[c, j]);
-                double second = Enumerable.Range(0, w.Length).Sum(c => w[c] * ((posterior.Means[c, j] * posterior.Means[c, j]) + posterior.Variance[j]));
-                errs[j] = Math.Abs((sums[j] / drawCount) - mean) / Math.Sqrt(second - (mean * mean));
-            }
-
+            var (kl, errs) = Judge(flow, testY, t, drawCount);
             kls.Add(kl);
             errors.Add(errs.Max());
             Console.WriteLine(string.Create(Inv, $"| {t} | {kl:F3} | {errs.Max():F3} | {errs.Average():F3} | {errs.Count(e => e > 0.2)} | {watch.Elapsed.TotalSeconds:F0} |"));
@@ -495,37 +503,12 @@ internal static class ProximalReport
             FlowSerializer.Save(fit.Flow.Transform, Path.Combine(Path.GetTempPath(), $"mixture-{name.Split(' ')[0]}.flow"));
             var kls = new List<double>();
             var errors = new List<double>();
+            RelaxInverse(fit.Flow.Transform);
             for (int t = 0; t < 10; t++)
             {
-                var y = testY.AsSpan(t * 50, 50).ToArray();
-                var posterior = MixtureProblem.Posterior(y);
-                var draws = MixtureProblem.SamplePosterior(posterior, new Rng((ulong)(100 + t)), 10_000);
-                // in chunks: the exact log-det of a residual block carries a [rows, 50, width] Jacobian
-                var logQ = new double[10_000];
-                for (int start = 0; start < 10_000; start += 500)
-                {
-                    var tape = new Tape();
-                    using (tape.NoGrad())
-                    {
-                        fit.Flow.LogProb(tape.Constant(draws.AsSpan(start * 50, 500 * 50), Shape.Matrix(500, 50)), tape.Constant(y)).Value.CopyTo(logQ.AsSpan(start, 500));
-                    }
-                }
-
-                kls.Add(Enumerable.Range(0, 10_000).Average(i => MixtureProblem.LogPosterior(posterior, draws.AsSpan(i * 50, 50)) - logQ[i]));
-                RelaxInverse(fit.Flow.Transform);
-                var flowDraws = SampleInPieces(fit.Flow, new Rng((ulong)(200 + t)), drawCount, y);
-                double worst = 0;
-                var w = posterior.LogWeights.Select(Math.Exp).ToArray();
-                for (int j = 0; j < 50; j++)
-                {
-                    double mean = Enumerable.Range(0, w.Length).Sum(c => w[c] * posterior.Means[c, j]);
-                    double second = Enumerable.Range(0, w.Length).Sum(c => w[c] * ((posterior.Means[c, j] * posterior.Means[c, j]) + posterior.Variance[j]));
-                    double sd = Math.Sqrt(second - (mean * mean));
-                    double flowMean = Enumerable.Range(0, drawCount).Average(i => flowDraws[(i * 50) + j]);
-                    worst = Math.Max(worst, Math.Abs(flowMean - mean) / sd);
-                }
-
-                errors.Add(worst);
+                var (kl, errs) = Judge(fit.Flow, testY, t, drawCount);
+                kls.Add(kl);
+                errors.Add(errs.Max());
             }
 
             double klMean = kls.Average(), klSd = Math.Sqrt(kls.Sum(k => (k - klMean) * (k - klMean)) / (kls.Count - 1));
