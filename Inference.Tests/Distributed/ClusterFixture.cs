@@ -63,7 +63,20 @@ internal static class TestModels
     /// <summary>x ~ N(0, 1), y ~ N(x, 1); and the same with a prior too narrow for the simulations (SBC must see it).</summary>
     public static void Register(ModelRegistry registry) => registry
         .Add("normal_normal", data => NormalNormal(data.Scalar("y"), Standard))
-        .Add("normal_normal_narrow", data => NormalNormal(data.Scalar("y"), TooNarrow));
+        .Add("normal_normal_narrow", data => NormalNormal(data.Scalar("y"), TooNarrow))
+        .Add("normal_normal_held", data =>
+        {
+            // the silo-kill test holds its cells here (inside a running cell, on whichever silo) until the kill is over
+            if (!Held.Wait(TimeSpan.FromMinutes(2)))
+            {
+                throw new TimeoutException("normal_normal_held: the test never released its cells.");
+            }
+
+            return NormalNormal(data.Scalar("y"), Standard);
+        });
+
+    /// <summary>Open except while the silo-kill test holds its cells (the silos run in this process).</summary>
+    public static ManualResetEventSlim Held { get; } = new(initialState: true);
 
     private static Model NormalNormal(double observed, Normal prior)
     {

@@ -87,29 +87,31 @@ public class GridTests(ClusterFixture fixture, ITestOutputHelper output)
     [Fact]
     public async Task StoppingASiloMidGrid_RerunsItsCellsElsewhere_WithTheSameResults()
     {
-        // each cell must outlast the kill (0.6–4.1 s seen): with 1000 + 1000 draws a cell of this posterior took about 1 s,
-        // so it could finish on the victim before the silo died and nothing was left to re-run; 12000 draws make a cell
-        // several times longer than the kill
-        var settings = new CellSettings(Chains: 2, Warmup: 1000, Draws: 12000);
-        string data = File.ReadAllText(Path.Combine(ReferenceData.Posteriors, "sblrc-blr", "data.json"));
-        var cells = Enumerable.Range(0, 6).Select(i => new GridCell($"blr/{i}", "sblrc-blr", data, "nuts", settings, (ulong)(100 + i))).ToArray();
+        // every cell waits inside the model factory (so it counts as running on its silo) until the kill is over: a cell
+        // on the victim cannot finish before the silo dies, however fast cells or slow kills are (with timing alone, cells
+        // of ~1 s and later of 12000 draws still finished during a 1.3 s and then a 5 s kill, leaving nothing to re-run)
+        var settings = new CellSettings(Chains: 2, Warmup: 1000, Draws: 1000);
+        var cells = Enumerable.Range(0, 6).Select(i => new GridCell($"held/{i}", "normal_normal_held", "{\"y\": 0.7}", "nuts", settings, (ulong)(100 + i))).ToArray();
+        TestModels.Held.Reset();
         try
         {
             using var cts = new CancellationTokenSource(TimeSpan.FromMinutes(3));
-            var run = GridRunner.Cluster(Cluster.Client, new GridOptions { MaxConcurrentCells = 3, MaxAttempts = 10 }).RunAsync(cells, cancellationToken: cts.Token);
+            var run = GridRunner.Cluster(Cluster.Client, new GridOptions { MaxConcurrentCells = 6, MaxAttempts = 10 }).RunAsync(cells, cancellationToken: cts.Token);
 
-            // kill (not stop) a secondary silo while a cell runs on it
-            SiloHandle? victim = null;
-            while (victim is null && !run.IsCompleted)
+            // all six cells held and placed, then kill (not stop) a secondary silo that holds at least one of them
+            var placed = System.Diagnostics.Stopwatch.StartNew();
+            var silos = Cluster.GetActiveSilos().Select(s => s.SiloAddress.ToString()).ToArray();
+            while (silos.Sum(CellExecutor.RunningOn) < cells.Length && placed.Elapsed < TimeSpan.FromSeconds(60))
             {
-                victim = Cluster.SecondarySilos.FirstOrDefault(s => CellExecutor.RunningOn(s.SiloAddress.ToString()) > 0);
                 await Task.Delay(20);
             }
 
+            var victim = Cluster.SecondarySilos.FirstOrDefault(s => CellExecutor.RunningOn(s.SiloAddress.ToString()) > 0);
             Assert.NotNull(victim);
             var killed = System.Diagnostics.Stopwatch.StartNew();
             await Cluster.KillSiloAsync(victim);
             double killSeconds = killed.Elapsed.TotalSeconds;
+            TestModels.Held.Set();
             var result = await run;
             output.WriteLine($"kill took {killSeconds:F1} s, the grid ended {killed.Elapsed.TotalSeconds:F1} s after it; retries {result.Retries}");
 
@@ -127,6 +129,7 @@ public class GridTests(ClusterFixture fixture, ITestOutputHelper output)
         }
         finally
         {
+            TestModels.Held.Set();
             await fixture.EnsureThreeSilosAsync();
         }
     }
