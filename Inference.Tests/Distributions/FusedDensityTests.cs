@@ -42,6 +42,17 @@ public class FusedDensityTests
         }
     }
 
+    // z² overflows past |x| ~ 1e154: the density is −∞ there, as the composed Log1p(z²/ν) gives, not NaN
+    [Fact]
+    public void StudentT_FarTail_IsMinusInfinity_NotNaN()
+    {
+        var tape = new Tape();
+        var lp = StudentT.LogProb(tape.Constant([1e200, -1e200, 1e100]), 3.5, 0.0, 1.0).Value.ToArray();
+        Assert.Equal(double.NegativeInfinity, lp[0]);
+        Assert.Equal(double.NegativeInfinity, lp[1]);
+        Assert.Equal(new MathNet.Numerics.Distributions.StudentT(0, 1, 3.5).DensityLn(1e100), lp[2], 1e-9);
+    }
+
     [Fact]
     public void HalfCauchy_IsTwiceTheCauchyOnTheHalfLine_AndMinusInfinityBelow()
     {

@@ -43,6 +43,22 @@ internal static class SpecialFunctions
     }
 
     /// <summary>
+    /// log(1 + x), accurate near 0 (Kahan: log(u)·x/(u − 1) with u = 1 + x); log u itself where u is 0 or infinite, as
+    /// <see cref="Elementwise.Log1p"/> does over spans.
+    /// </summary>
+    public static double Log1p(double x)
+    {
+        double u = 1 + x;
+        if (u == 1)
+        {
+            return x;
+        }
+
+        double log = Math.Log(u);
+        return double.IsInfinity(u) || u == 0 ? log : log * x / (u - 1);
+    }
+
+    /// <summary>
     /// log|Γ(x)| for all real x. MathNet's GammaLn is used for x ≥ 0.5; below that the reflection
     /// formula is applied with |sin(πx)| (MathNet returns NaN where Γ(x) &lt; 0).
     /// </summary>

@@ -117,11 +117,7 @@ public static partial class Ops
                 return -0.5 * z * z;
             }
 
-            double u = z * z / nu;
-            double w = 1 + u;
-            // log(1 + u) accurate for small u (Kahan)
-            double log1p = w == 1 ? u : Math.Log(w) * u / (w - 1);
-            return -0.5 * (nu + 1) * log1p;
+            return -0.5 * (nu + 1) * Kernels.SpecialFunctions.Log1p(z * z / nu);
         }
 
         // f'(z)
