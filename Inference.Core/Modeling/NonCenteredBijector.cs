@@ -118,6 +118,10 @@ public sealed class NonCenteredBijector : IBijector
             {
                 reason = "a second location–scale term of the same parameter: only the first is non-centered.";
             }
+            else if (!r.LocationVaries && !r.ScaleVaries)
+            {
+                reason = "location and scale are constants: non-centering would only rescale it, left alone.";
+            }
             else if (info.Bijector is not IdentityBijector || info.Constraint is DependentBoundsConstraint)
             {
                 reason = $"the parameter is constrained ({info.Constraint}): only unconstrained parameters are non-centered.";
@@ -125,10 +129,6 @@ public sealed class NonCenteredBijector : IBijector
             else if (r.Length != info.Size || r.Rows != 1)
             {
                 reason = "the term broadcasts its argument: left alone.";
-            }
-            else if (!r.LocationVaries && !r.ScaleVaries)
-            {
-                reason = "location and scale are constants: non-centering would only rescale it, left alone.";
             }
 
             if (reason is not null)

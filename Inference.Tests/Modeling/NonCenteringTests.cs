@@ -29,11 +29,28 @@ public class NonCenteringTests
         var theta = Assert.Single(analysis.Sites, s => s.Parameter == "theta");
         Assert.True(theta.NonCentered);
         Assert.Contains("location and scale depend on other parameters", theta.Reason, StringComparison.Ordinal);
-        var tau = Assert.Single(analysis.Sites, s => s.Parameter == "tau");
-        Assert.False(tau.NonCentered);
-        Assert.Contains("constrained", tau.Reason, StringComparison.Ordinal);
-        var mu = Assert.Single(analysis.Sites, s => s.Parameter == "mu");
-        Assert.False(mu.NonCentered);
+        // the priors of mu (normal) and tau (half-Cauchy: Student's t with ν = 1) have constant locations and scales
+        foreach (var name in new[] { "mu", "tau" })
+        {
+            var site = Assert.Single(analysis.Sites, s => s.Parameter == name);
+            Assert.False(site.NonCentered);
+            Assert.Contains("constants", site.Reason, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public void ConstrainedParameter_IsLeftAlone_AndSaysSo()
+    {
+        // sigma_g ~ Normal(m, s) on a positive sigma_g: its unconstrained coordinate is log sigma_g, not sigma_g
+        var model = Model.Create("constrained", m =>
+        {
+            var loc = m.Parameter("loc", new Normal(0, 1));
+            var sigma = m.Parameter("sigma", 2, Inference.Transforms.Constraint.Positive);
+            m.Prior(Normal.LogProb(sigma, loc, 1.0));
+        }).Compile();
+        var analysis = NonCenteredBijector.Analyze(model);
+        Assert.Null(analysis.Bijector);
+        Assert.Contains("constrained", analysis.Sites.Single(s => s.Parameter == "sigma").Reason, StringComparison.Ordinal);
     }
 
     [Fact]
