@@ -223,6 +223,8 @@ internal static class FlowMcmcReport
                     FlowSquaredInputs = named.TryGetValue("sq", out var sq) ? sq == "1" : null,
                     RefitIterations = (int)Named("refit", options.RefitIterations),
                     MaxGlobalSteps = (int)Named("global", options.MaxGlobalSteps),
+                    NonCentering = named.TryGetValue("nc", out var nc) ? nc == "1" : null,
+                    NonCenteringIterations = (int)Named("nciters", options.NonCenteringIterations),
                 };
                 if (parts.Length > 1)
                 {

@@ -161,7 +161,8 @@ public sealed class ModelContext
                 ": a model must declare the same parameters in the same order at every evaluation.");
         }
 
-        info = _layout.Parameters[_nextParameter++];
+        int index = _nextParameter++;
+        info = _layout.Parameters[index];
         if (info.Shape != shape)
         {
             throw new InvalidOperationException($"Parameter '{name}' changed shape from {info.Shape} to {shape} between evaluations.");
@@ -177,10 +178,26 @@ public sealed class ModelContext
             return Unconstrain(info, bounds, DrawFromPrior(info, bounds, prior));
         }
 
-        return _unconstrainFrom is not null
-            ? Unconstrain(info, bounds, ReadGiven(info))
-            : Constrain(info, Ops.Slice(_position, info.UnconstrainedOffset, info.UnconstrainedSize), bounds);
+        if (_unconstrainFrom is not null)
+        {
+            return Unconstrain(info, bounds, ReadGiven(info));
+        }
+
+        var declared = Constrain(info, Ops.Slice(_position, info.UnconstrainedOffset, info.UnconstrainedSize), bounds);
+        if (DeclaredIds is { } ids)
+        {
+            ids[index] = Tape.Check(declared);
+        }
+
+        return declared;
     }
+
+    /// <summary>
+    /// When set (one entry per parameter of the layout), each evaluation writes there the tape id of the value each
+    /// parameter's declaration returned, so that a reader of the tape (<see cref="NonCenteredBijector"/>) can find the
+    /// density terms whose argument is a parameter itself.
+    /// </summary>
+    internal int[]? DeclaredIds { get; set; }
 
     private double[] ReadGiven(ParameterInfo info)
     {

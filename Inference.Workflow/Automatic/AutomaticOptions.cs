@@ -67,6 +67,17 @@ public sealed record AutomaticOptions
     /// </summary>
     public int MaxGlobalSteps { get; init; } = 10;
 
+    /// <summary>
+    /// Automatic non-centering of a model's location–scale terms (<see cref="Inference.Modeling.NonCenteredBijector"/>;
+    /// only for a compiled model with such a term). null (the default): a full-rank Gaussian is fitted by reverse KL to
+    /// the model as written and to its non-centered form, and the form with the higher ELBO (comparable: the Jacobian is
+    /// part of the density) is sampled; true: always the non-centered form; false: never.
+    /// </summary>
+    public bool? NonCentering { get; init; }
+
+    /// <summary>Reverse-KL steps of each full-rank Gaussian fit that decides between the centered and non-centered forms.</summary>
+    public int NonCenteringIterations { get; init; } = 400;
+
     /// <summary>Starting points of the mode search (L-BFGS), which decides between NeuTra and flowMC.</summary>
     public int ModeSearchStarts { get; init; } = 7;
 
@@ -85,6 +96,7 @@ public sealed record AutomaticOptions
         ArgumentOutOfRangeException.ThrowIfLessThan(Warmup, 20, nameof(Warmup));
         ArgumentOutOfRangeException.ThrowIfLessThan(FlowIterations, 1, nameof(FlowIterations));
         ArgumentOutOfRangeException.ThrowIfNegative(RefitIterations, nameof(RefitIterations));
+        ArgumentOutOfRangeException.ThrowIfLessThan(NonCenteringIterations, 1, nameof(NonCenteringIterations));
         if (!(FlowLearningRate > 0) || !double.IsFinite(FlowLearningRate))
         {
             throw new ArgumentOutOfRangeException(nameof(FlowLearningRate), FlowLearningRate, "Must be positive and finite.");
@@ -192,6 +204,15 @@ public sealed record AutomaticDiagnostics
 {
     /// <summary>Distinct modes the search found (sound Laplace approximations far apart).</summary>
     public int Modes { get; init; }
+
+    /// <summary>The parameters sampled in their non-centered form (empty: the model as written).</summary>
+    public IReadOnlyList<string> NonCenteredParameters { get; init; } = [];
+
+    /// <summary>ELBO of the full-rank Gaussian fit to the model as written (NaN: not fitted).</summary>
+    public double CenteredGaussianElbo { get; init; } = double.NaN;
+
+    /// <summary>ELBO of the full-rank Gaussian fit to the non-centered form (NaN: not fitted).</summary>
+    public double NonCenteredGaussianElbo { get; init; } = double.NaN;
 
     /// <summary>Whether the Laplace approximation at the best mode was sound (converged, positive-definite curvature).</summary>
     public bool LaplaceSound { get; init; }
