@@ -292,7 +292,19 @@ public sealed class Tape
 
     // ---------------------------------------------------------------- recording (for ops)
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal int Check(Var v)
+    {
+        if (ReferenceEquals(v.Tape, this) && v.Generation == Generation)
+        {
+            return v.Id;
+        }
+
+        return CheckFailed(v);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private int CheckFailed(Var v)
     {
         if (!ReferenceEquals(v.Tape, this))
         {
@@ -310,17 +322,17 @@ public sealed class Tape
     }
 
     /// <summary>Records a node whose value buffer the op fills; gradient is required when any input requires it.</summary>
-    internal int Push(IOp? op, Shape shape, int in0, int in1 = -1, int in2 = -1)
+    internal int Push(TapeOp? op, Shape shape, int in0, int in1 = -1, int in2 = -1)
     {
         bool rg = IsRecording && ((in0 >= 0 && _nodes[in0].RequiresGrad) || (in1 >= 0 && _nodes[in1].RequiresGrad) || (in2 >= 0 && _nodes[in2].RequiresGrad));
         return PushNode(op, shape, in0, in1, in2, rg, allocateValue: true);
     }
 
-    internal int Push(IOp? op, Shape shape, int in0, int in1, int in2, bool requiresGrad) =>
+    internal int Push(TapeOp? op, Shape shape, int in0, int in1, int in2, bool requiresGrad) =>
         PushNode(op, shape, in0, in1, in2, requiresGrad && IsRecording, allocateValue: true);
 
     /// <summary>Records a node whose value is the input's buffer (reshape): no copy.</summary>
-    internal int PushAlias(IOp op, Shape shape, int input)
+    internal int PushAlias(TapeOp op, Shape shape, int input)
     {
         int id = PushNode(op, shape, input, -1, -1, IsRecording && _nodes[input].RequiresGrad, allocateValue: false);
         _values[id] = _values[input];
@@ -328,7 +340,7 @@ public sealed class Tape
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private int PushNode(IOp? op, Shape shape, int in0, int in1, int in2, bool requiresGrad, bool allocateValue)
+    private int PushNode(TapeOp? op, Shape shape, int in0, int in1, int in2, bool requiresGrad, bool allocateValue)
     {
         bool batched = _hasBatched && IsBatchedInput(op, in0, in1, in2);
         if (_count == _nodes.Length)
@@ -357,7 +369,7 @@ public sealed class Tape
         return id;
     }
 
-    private bool IsBatchedInput(IOp? op, int in0, int in1, int in2)
+    private bool IsBatchedInput(TapeOp? op, int in0, int in1, int in2)
     {
         bool batched = (in0 >= 0 && _nodes[in0].Batched) || (in1 >= 0 && _nodes[in1].Batched) || (in2 >= 0 && _nodes[in2].Batched);
         if (batched && op is not IBatchAware)
@@ -368,12 +380,13 @@ public sealed class Tape
         return batched;
     }
 
-    internal static string OpName(IOp? op)
+    internal static string OpName(TapeOp? op)
     {
         string name = op?.GetType().Name ?? "a leaf";
         return name.EndsWith("Op", StringComparison.Ordinal) ? name[..^2] : name;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static double[] Slot(double[]?[] arena, int id, int length)
     {
         double[]? buffer = arena[id];
