@@ -208,7 +208,11 @@ public sealed class Tape
     private Var ReferenceLeaf(double[] data, Shape shape, bool requiresGrad)
     {
         int id = PushNode(null, shape, -1, -1, -1, requiresGrad, allocateValue: false);
-        _values[id] = data;
+        if (!ReferenceEquals(_values[id], data))
+        {
+            _values[id] = data;
+        }
+
         return new Var(this, id);
     }
 
@@ -335,7 +339,12 @@ public sealed class Tape
     internal int PushAlias(TapeOp op, Shape shape, int input)
     {
         int id = PushNode(op, shape, input, -1, -1, IsRecording && _nodes[input].RequiresGrad, allocateValue: false);
-        _values[id] = _values[input];
+        var value = _values[input];
+        if (!ReferenceEquals(_values[id], value))
+        {
+            _values[id] = value;
+        }
+
         return id;
     }
 
@@ -350,21 +359,42 @@ public sealed class Tape
 
         int id = _count++;
         ref NodeRecord n = ref _nodes[id];
-        n = default;
+        // a replayed computation records the same op and buffers in the same slot: reference fields are compared before
+        // they are stored, so that the steady state pays no GC write barrier per node
+        if (!ReferenceEquals(n.Op, op))
+        {
+            n.Op = op;
+        }
+
+        if (n.Aux is not null)
+        {
+            n.Aux = null;
+        }
+
         n.Batched = batched;
-        n.Op = op;
         n.Shape = shape;
         n.In0 = in0;
         n.In1 = in1;
         n.In2 = in2;
+        n.S0 = n.S1 = n.S2 = n.S3 = 0;
+        n.I0 = n.I1 = n.I2 = 0;
         n.RequiresGrad = requiresGrad;
         int length = shape.Length;
         if (allocateValue)
         {
-            _values[id] = Slot(_arena, id, length);
+            var value = Slot(_arena, id, length);
+            if (!ReferenceEquals(_values[id], value))
+            {
+                _values[id] = value;
+            }
         }
 
-        _grads[id] = requiresGrad ? Slot(_gradArena, id, length) : null;
+        var grad = requiresGrad ? Slot(_gradArena, id, length) : null;
+        if (!ReferenceEquals(_grads[id], grad))
+        {
+            _grads[id] = grad;
+        }
+
         _gradEpoch[id] = 0;
         return id;
     }
