@@ -208,7 +208,11 @@ public sealed class Tape
     private Var ReferenceLeaf(double[] data, Shape shape, bool requiresGrad)
     {
         int id = PushNode(null, shape, -1, -1, -1, requiresGrad, allocateValue: false);
-        _values[id] = data;
+        if (!ReferenceEquals(_values[id], data))
+        {
+            _values[id] = data;
+        }
+
         return new Var(this, id);
     }
 
@@ -292,7 +296,19 @@ public sealed class Tape
 
     // ---------------------------------------------------------------- recording (for ops)
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal int Check(Var v)
+    {
+        if (ReferenceEquals(v.Tape, this) && v.Generation == Generation)
+        {
+            return v.Id;
+        }
+
+        return CheckFailed(v);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private int CheckFailed(Var v)
     {
         if (!ReferenceEquals(v.Tape, this))
         {
@@ -310,25 +326,30 @@ public sealed class Tape
     }
 
     /// <summary>Records a node whose value buffer the op fills; gradient is required when any input requires it.</summary>
-    internal int Push(IOp? op, Shape shape, int in0, int in1 = -1, int in2 = -1)
+    internal int Push(TapeOp? op, Shape shape, int in0, int in1 = -1, int in2 = -1)
     {
         bool rg = IsRecording && ((in0 >= 0 && _nodes[in0].RequiresGrad) || (in1 >= 0 && _nodes[in1].RequiresGrad) || (in2 >= 0 && _nodes[in2].RequiresGrad));
         return PushNode(op, shape, in0, in1, in2, rg, allocateValue: true);
     }
 
-    internal int Push(IOp? op, Shape shape, int in0, int in1, int in2, bool requiresGrad) =>
+    internal int Push(TapeOp? op, Shape shape, int in0, int in1, int in2, bool requiresGrad) =>
         PushNode(op, shape, in0, in1, in2, requiresGrad && IsRecording, allocateValue: true);
 
     /// <summary>Records a node whose value is the input's buffer (reshape): no copy.</summary>
-    internal int PushAlias(IOp op, Shape shape, int input)
+    internal int PushAlias(TapeOp op, Shape shape, int input)
     {
         int id = PushNode(op, shape, input, -1, -1, IsRecording && _nodes[input].RequiresGrad, allocateValue: false);
-        _values[id] = _values[input];
+        var value = _values[input];
+        if (!ReferenceEquals(_values[id], value))
+        {
+            _values[id] = value;
+        }
+
         return id;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private int PushNode(IOp? op, Shape shape, int in0, int in1, int in2, bool requiresGrad, bool allocateValue)
+    private int PushNode(TapeOp? op, Shape shape, int in0, int in1, int in2, bool requiresGrad, bool allocateValue)
     {
         bool batched = _hasBatched && IsBatchedInput(op, in0, in1, in2);
         if (_count == _nodes.Length)
@@ -338,26 +359,47 @@ public sealed class Tape
 
         int id = _count++;
         ref NodeRecord n = ref _nodes[id];
-        n = default;
+        // a replayed computation records the same op and buffers in the same slot: reference fields are compared before
+        // they are stored, so that the steady state pays no GC write barrier per node
+        if (!ReferenceEquals(n.Op, op))
+        {
+            n.Op = op;
+        }
+
+        if (n.Aux is not null)
+        {
+            n.Aux = null;
+        }
+
         n.Batched = batched;
-        n.Op = op;
         n.Shape = shape;
         n.In0 = in0;
         n.In1 = in1;
         n.In2 = in2;
+        n.S0 = n.S1 = n.S2 = n.S3 = 0;
+        n.I0 = n.I1 = n.I2 = 0;
         n.RequiresGrad = requiresGrad;
         int length = shape.Length;
         if (allocateValue)
         {
-            _values[id] = Slot(_arena, id, length);
+            var value = Slot(_arena, id, length);
+            if (!ReferenceEquals(_values[id], value))
+            {
+                _values[id] = value;
+            }
         }
 
-        _grads[id] = requiresGrad ? Slot(_gradArena, id, length) : null;
+        var grad = requiresGrad ? Slot(_gradArena, id, length) : null;
+        if (!ReferenceEquals(_grads[id], grad))
+        {
+            _grads[id] = grad;
+        }
+
         _gradEpoch[id] = 0;
         return id;
     }
 
-    private bool IsBatchedInput(IOp? op, int in0, int in1, int in2)
+    private bool IsBatchedInput(TapeOp? op, int in0, int in1, int in2)
     {
         bool batched = (in0 >= 0 && _nodes[in0].Batched) || (in1 >= 0 && _nodes[in1].Batched) || (in2 >= 0 && _nodes[in2].Batched);
         if (batched && op is not IBatchAware)
@@ -368,12 +410,13 @@ public sealed class Tape
         return batched;
     }
 
-    internal static string OpName(IOp? op)
+    internal static string OpName(TapeOp? op)
     {
         string name = op?.GetType().Name ?? "a leaf";
         return name.EndsWith("Op", StringComparison.Ordinal) ? name[..^2] : name;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static double[] Slot(double[]?[] arena, int id, int length)
     {
         double[]? buffer = arena[id];

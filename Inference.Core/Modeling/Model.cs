@@ -414,8 +414,7 @@ public sealed class ModelEvaluator : ILogDensityEvaluator, IDrawConstrainer
         _context.Begin(position);
         _model.Model.Body(_context);
         _context.End();
-        var lp = _context.LogPriorTerm + _context.LogLikelihoodTerm;
-        return _context.HasJacobian ? lp + _context.LogJacobianTerm : lp;
+        return _context.LogDensityTotal();
     }
 
     private void CheckLength(int length, string name)

@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using Inference.Autodiff;
 using Inference.Distributions;
 using Inference.Transforms;
@@ -20,12 +21,10 @@ public sealed class ModelContext
     private Var _position;
     private int _nextParameter;
     private int _nextDerived;
-    private Var _logPrior;
-    private Var _logLikelihood;
-    private Var _logJacobian;
-    private bool _hasPrior;
-    private bool _hasLikelihood;
-    private bool _hasJacobian;
+    // the log-density's terms in the order added; summed in that order by LogDensityTotal (one node) or the folds below
+    private readonly List<Var> _priorTerms = [];
+    private readonly List<Var> _likelihoodTerms = [];
+    private readonly List<Var> _jacobianTerms = [];
     private List<double>? _pointwise;
     private double[]? _derivedOut;
     private int _derivedCursor;
@@ -183,7 +182,9 @@ public sealed class ModelContext
             return Unconstrain(info, bounds, ReadGiven(info));
         }
 
-        var declared = Constrain(info, Ops.Slice(_position, info.UnconstrainedOffset, info.UnconstrainedSize), bounds);
+        var declared = info.Shape.Rank == 0 && bounds is null && !Tape.HasBatched
+            ? ConstrainScalar(info)
+            : Constrain(info, Ops.Slice(_position, info.UnconstrainedOffset, info.UnconstrainedSize), bounds);
         if (DeclaredIds is { } ids)
         {
             ids[index] = Tape.Check(declared);
@@ -198,6 +199,34 @@ public sealed class ModelContext
     /// density terms whose argument is a parameter itself.
     /// </summary>
     internal int[]? DeclaredIds { get; set; }
+
+    // a scalar parameter read as one element of the position: one node (and the bijector's own) where a slice of one
+    // element, the bijector on its event and a reshape to a scalar recorded three or four; the same values
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private Var ConstrainScalar(ParameterInfo info)
+    {
+        Var constrained;
+        if (info.Bijector is IdentityBijector)
+        {
+            constrained = Ops.Element(_position, info.UnconstrainedOffset);
+        }
+        else if (info.Bijector is EventBijector { HasScalarForward: true } scalar)
+        {
+            constrained = scalar.ForwardScalar(Ops.Element(_position, info.UnconstrainedOffset), out var logJ);
+            AddJacobian(logJ);
+        }
+        else
+        {
+            return Constrain(info, Ops.Slice(_position, info.UnconstrainedOffset, info.UnconstrainedSize), null);
+        }
+
+        if (_parametersOut is not null)
+        {
+            _parametersOut[_parameterCursor++] = constrained.Value[0];
+        }
+
+        return constrained;
+    }
 
     private double[] ReadGiven(ParameterInfo info)
     {
@@ -371,7 +400,7 @@ public sealed class ModelContext
     // ------------------------------------------------------------------ density terms
 
     /// <summary>Adds the sum of <paramref name="logDensity"/> (elementwise prior log-densities) to the log-prior.</summary>
-    public void Prior(Var logDensity) => Accumulate(ref _logPrior, ref _hasPrior, SumAll(logDensity));
+    public void Prior(Var logDensity) => _priorTerms.Add(SumAll(logDensity));
 
     /// <summary>
     /// Adds the sum of <paramref name="pointwiseLogLikelihood"/> to the log-likelihood; each element is one
@@ -387,7 +416,7 @@ public sealed class ModelContext
             }
         }
 
-        Accumulate(ref _logLikelihood, ref _hasLikelihood, SumAll(pointwiseLogLikelihood));
+        _likelihoodTerms.Add(SumAll(pointwiseLogLikelihood));
     }
 
     /// <summary>Observes <paramref name="data"/> under <paramref name="distribution"/> (fixed parameters).</summary>
@@ -401,7 +430,7 @@ public sealed class ModelContext
     }
 
     /// <summary>An explicit log-density increment (Stan's <c>target +=</c>), counted with the prior.</summary>
-    public void AddLogDensity(Var term) => Accumulate(ref _logPrior, ref _hasPrior, SumAll(term));
+    public void AddLogDensity(Var term) => _priorTerms.Add(SumAll(term));
 
     // ------------------------------------------------------------------ derived quantities
 
@@ -479,7 +508,9 @@ public sealed class ModelContext
         _nextDerived = 0;
         _derivedCursor = 0;
         _parameterCursor = 0;
-        _hasPrior = _hasLikelihood = _hasJacobian = false;
+        _priorTerms.Clear();
+        _likelihoodTerms.Clear();
+        _jacobianTerms.Clear();
     }
 
     internal void End()
@@ -500,22 +531,59 @@ public sealed class ModelContext
         _samplePriors = false;
     }
 
-    internal Var LogPriorTerm => _hasPrior ? _logPrior : Tape.Constant(0.0);
+    internal Var LogPriorTerm => Fold(_priorTerms);
 
-    internal Var LogLikelihoodTerm => _hasLikelihood ? _logLikelihood : Tape.Constant(0.0);
+    internal Var LogLikelihoodTerm => Fold(_likelihoodTerms);
 
-    internal Var LogJacobianTerm => _hasJacobian ? _logJacobian : Tape.Constant(0.0);
+    internal Var LogJacobianTerm => Fold(_jacobianTerms);
 
-    /// <summary>Whether a Jacobian term was added (none for a model whose parameters are all unconstrained).</summary>
-    internal bool HasJacobian => _hasJacobian;
+    /// <summary>
+    /// The log-density (log-prior + log-likelihood) + log-Jacobian (left out for a model whose parameters are all
+    /// unconstrained): one node over the terms, or for a batch of points (terms with a batch axis) the chain of add nodes
+    /// the terms were once accumulated into; the same additions in the same order either way.
+    /// </summary>
+    internal Var LogDensityTotal()
+    {
+        if (!Tape.HasBatched && AllScalars(_priorTerms) && AllScalars(_likelihoodTerms) && AllScalars(_jacobianTerms))
+        {
+            return Ops.Total(Tape, CollectionsMarshal.AsSpan(_priorTerms), CollectionsMarshal.AsSpan(_likelihoodTerms), CollectionsMarshal.AsSpan(_jacobianTerms));
+        }
 
-    private void AddJacobian(Var logJ) => Accumulate(ref _logJacobian, ref _hasJacobian, logJ);
+        var lp = LogPriorTerm + LogLikelihoodTerm;
+        return _jacobianTerms.Count > 0 ? lp + LogJacobianTerm : lp;
+    }
+
+    private void AddJacobian(Var logJ) => _jacobianTerms.Add(logJ);
+
+    private static bool AllScalars(List<Var> terms)
+    {
+        foreach (var t in CollectionsMarshal.AsSpan(terms))
+        {
+            if (t.Shape.Rank != 0)
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
 
     private static Var SumAll(Var v) => v.Shape.Rank == 0 ? v : Ops.Sum(v);
 
-    private static void Accumulate(ref Var total, ref bool has, Var term)
+    // t1 + t2 + … from the left, as add nodes; a constant 0 for none
+    private Var Fold(List<Var> terms)
     {
-        total = has ? total + term : term;
-        has = true;
+        if (terms.Count == 0)
+        {
+            return Tape.Constant(0.0);
+        }
+
+        var total = terms[0];
+        for (int i = 1; i < terms.Count; i++)
+        {
+            total += terms[i];
+        }
+
+        return total;
     }
 }

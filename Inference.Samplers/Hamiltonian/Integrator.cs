@@ -1,5 +1,4 @@
 using System.Runtime.CompilerServices;
-using System.Numerics.Tensors;
 using Inference.Densities;
 
 namespace Inference.Samplers.Hamiltonian;
@@ -16,11 +15,11 @@ public static class Integrator
     public static void Leapfrog(PhasePoint z, ILogDensityEvaluator target, Metric metric, double stepSize)
     {
         double half = 0.5 * stepSize;
-        TensorPrimitives.MultiplyAdd(z.Gradient, half, z.Momentum, z.Momentum);
+        SmallVector.MultiplyAdd(z.Gradient, half, z.Momentum, z.Momentum);
         metric.Velocity(z.Momentum, z.Velocity);
-        TensorPrimitives.MultiplyAdd(z.Velocity, stepSize, z.Position, z.Position);
+        SmallVector.MultiplyAdd(z.Velocity, stepSize, z.Position, z.Position);
         z.LogDensity = target.LogDensityAndGradient(z.Position, z.Gradient);
-        TensorPrimitives.MultiplyAdd(z.Gradient, half, z.Momentum, z.Momentum);
+        SmallVector.MultiplyAdd(z.Gradient, half, z.Momentum, z.Momentum);
         metric.Velocity(z.Momentum, z.Velocity);
     }
 }

@@ -147,7 +147,7 @@ public sealed class Metric
                 p.CopyTo(velocity);
                 break;
             case MetricKind.Diagonal:
-                System.Numerics.Tensors.TensorPrimitives.Multiply(p, _diagonal, velocity);
+                SmallVector.Multiply(p, _diagonal, velocity);
                 break;
             default:
                 for (int i = 0; i < d; i++)

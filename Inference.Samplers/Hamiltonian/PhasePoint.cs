@@ -40,10 +40,10 @@ public sealed class PhasePoint
     /// <summary>Copies every field of <paramref name="other"/>.</summary>
     public void CopyFrom(PhasePoint other)
     {
-        other.Position.CopyTo(Position, 0);
-        other.Momentum.CopyTo(Momentum, 0);
-        other.Gradient.CopyTo(Gradient, 0);
-        other.Velocity.CopyTo(Velocity, 0);
+        SmallVector.Copy(other.Position, Position);
+        SmallVector.Copy(other.Momentum, Momentum);
+        SmallVector.Copy(other.Gradient, Gradient);
+        SmallVector.Copy(other.Velocity, Velocity);
         LogDensity = other.LogDensity;
     }
 }

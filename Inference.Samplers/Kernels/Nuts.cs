@@ -196,15 +196,15 @@ public sealed class Nuts : IMcmcKernel
             w.Sample.CopyFrom(z);
             w.Propose.CopyFrom(z);
 
-            z.Momentum.CopyTo(w.PFwdFwd, 0);
-            z.Velocity.CopyTo(w.PSharpFwdFwd, 0);
-            z.Momentum.CopyTo(w.PFwdBck, 0);
-            z.Velocity.CopyTo(w.PSharpFwdBck, 0);
-            z.Momentum.CopyTo(w.PBckFwd, 0);
-            z.Velocity.CopyTo(w.PSharpBckFwd, 0);
-            z.Momentum.CopyTo(w.PBckBck, 0);
-            z.Velocity.CopyTo(w.PSharpBckBck, 0);
-            z.Momentum.CopyTo(w.Rho, 0);
+            SmallVector.Copy(z.Momentum, w.PFwdFwd);
+            SmallVector.Copy(z.Velocity, w.PSharpFwdFwd);
+            SmallVector.Copy(z.Momentum, w.PFwdBck);
+            SmallVector.Copy(z.Velocity, w.PSharpFwdBck);
+            SmallVector.Copy(z.Momentum, w.PBckFwd);
+            SmallVector.Copy(z.Velocity, w.PSharpBckFwd);
+            SmallVector.Copy(z.Momentum, w.PBckBck);
+            SmallVector.Copy(z.Velocity, w.PSharpBckBck);
+            SmallVector.Copy(z.Momentum, w.Rho);
 
             double logSumWeight = 0;
             double h0 = z.Hamiltonian;
@@ -223,18 +223,18 @@ public sealed class Nuts : IMcmcKernel
                 {
                     // extend forward from the forward end
                     z.CopyFrom(w.Forward);
-                    w.Rho.CopyTo(w.RhoBackward, 0);
-                    w.PFwdBck.CopyTo(w.PBckFwd, 0);
-                    w.PSharpFwdBck.CopyTo(w.PSharpBckFwd, 0);
+                    SmallVector.Copy(w.Rho, w.RhoBackward);
+                    SmallVector.Copy(w.PFwdBck, w.PBckFwd);
+                    SmallVector.Copy(w.PSharpFwdBck, w.PSharpBckFwd);
                     validSubtree = BuildTree(depth, w.Propose, w.PSharpFwdBck, w.PSharpFwdFwd, w.RhoForward, w.PFwdBck, w.PFwdFwd, h0, 1, ref nLeapfrog, ref logSumWeightSubtree, ref sumMetroProb, ref divergent);
                     w.Forward.CopyFrom(z);
                 }
                 else
                 {
                     z.CopyFrom(w.Backward);
-                    w.Rho.CopyTo(w.RhoForward, 0);
-                    w.PBckFwd.CopyTo(w.PFwdBck, 0);
-                    w.PSharpBckFwd.CopyTo(w.PSharpFwdBck, 0);
+                    SmallVector.Copy(w.Rho, w.RhoForward);
+                    SmallVector.Copy(w.PBckFwd, w.PFwdBck);
+                    SmallVector.Copy(w.PSharpBckFwd, w.PSharpFwdBck);
                     validSubtree = BuildTree(depth, w.Propose, w.PSharpBckFwd, w.PSharpBckBck, w.RhoBackward, w.PBckFwd, w.PBckBck, h0, -1, ref nLeapfrog, ref logSumWeightSubtree, ref sumMetroProb, ref divergent);
                     w.Backward.CopyFrom(z);
                 }
@@ -298,11 +298,11 @@ public sealed class Nuts : IMcmcKernel
                 logSumWeight = LogSumExp(logSumWeight, h0 - h);
                 sumMetroProb += h0 - h > 0 ? 1 : Math.Exp(h0 - h);
                 zPropose.CopyFrom(z);
-                z.Velocity.CopyTo(pSharpBeg, 0);
-                z.Velocity.CopyTo(pSharpEnd, 0);
+                SmallVector.Copy(z.Velocity, pSharpBeg);
+                SmallVector.Copy(z.Velocity, pSharpEnd);
                 Add(rho, z.Momentum, rho);
-                z.Momentum.CopyTo(pBeg, 0);
-                z.Momentum.CopyTo(pEnd, 0);
+                SmallVector.Copy(z.Momentum, pBeg);
+                SmallVector.Copy(z.Momentum, pEnd);
                 return !divergent;
             }
 
@@ -357,8 +357,7 @@ public sealed class Nuts : IMcmcKernel
         private static bool Criterion(double[] pSharpMinus, double[] pSharpPlus, double[] rho) =>
             System.Numerics.Tensors.TensorPrimitives.Dot(pSharpPlus, rho) > 0 && System.Numerics.Tensors.TensorPrimitives.Dot(pSharpMinus, rho) > 0;
 
-        private static void Add(double[] a, double[] b, double[] destination) =>
-            System.Numerics.Tensors.TensorPrimitives.Add(a, b, destination);
+        private static void Add(double[] a, double[] b, double[] destination) => SmallVector.Add(a, b, destination);
 
         private static double LogSumExp(double a, double b)
         {

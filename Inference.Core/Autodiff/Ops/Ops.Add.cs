@@ -63,7 +63,7 @@ internal interface IFreshGradientWriter
 }
 
 /// <summary>Base of broadcasting binary ops: records the node and hands both input gradients to the op.</summary>
-internal abstract class BinaryOp : IOp, IBatchAware
+internal abstract class BinaryOp : TapeOp, IBatchAware
 {
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static Var Record(BinaryOp op, BinaryKind kind, Var a, Var b)
@@ -100,7 +100,7 @@ internal abstract class BinaryOp : IOp, IBatchAware
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public void Backward(Tape tape, int id, in NodeRecord node)
+    public override void Backward(Tape tape, int id, in NodeRecord node)
     {
         var g = tape.G(id)!;
         if (node.I2 != 0)

@@ -57,7 +57,7 @@ public static partial class Ops
         return tape.Wrap(id);
     }
 
-    private sealed class BernoulliLogitGlmOp : IOp, IBatchAware
+    private sealed class BernoulliLogitGlmOp : TapeOp, IBatchAware
     {
         public static readonly BernoulliLogitGlmOp Instance = new();
 
@@ -143,7 +143,7 @@ public static partial class Ops
             TensorPrimitives.Subtract(sumY, sigmaSum, sigmaSum);
         }
 
-        public void Backward(Tape tape, int id, in NodeRecord node)
+        public override void Backward(Tape tape, int id, in NodeRecord node)
         {
             ReadOnlySpan<double> g = tape.G(id)!;
             ReadOnlySpan<double> partials = tape.V(node.In2);

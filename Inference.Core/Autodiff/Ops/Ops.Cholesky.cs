@@ -53,13 +53,13 @@ public static partial class Ops
         return tape.Wrap(id);
     }
 
-    private sealed class CholeskyOp : IOp
+    private sealed class CholeskyOp : TapeOp
     {
         public static readonly CholeskyOp Instance = new();
 
         // With P = Φ(Lᵀ L̄) (lower triangle, diagonal halved) and S = L⁻ᵀ P L⁻¹, the adjoint of the lower
         // triangle of A is Āᵢⱼ = Sᵢⱼ + Sⱼᵢ below the diagonal and Sᵢᵢ on it (Murray 2016).
-        public void Backward(Tape tape, int id, in NodeRecord node)
+        public override void Backward(Tape tape, int id, in NodeRecord node)
         {
             double[]? ga = tape.G(node.In0);
             if (ga is null)

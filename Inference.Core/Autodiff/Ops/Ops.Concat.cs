@@ -114,11 +114,11 @@ public static partial class Ops
         }
     }
 
-    private sealed class ConcatOp : IOp
+    private sealed class ConcatOp : TapeOp
     {
         public static readonly ConcatOp Instance = new();
 
-        public void Backward(Tape tape, int id, in NodeRecord node)
+        public override void Backward(Tape tape, int id, in NodeRecord node)
         {
             ReadOnlySpan<double> g = tape.G(id)!;
             var (outer, total, inner) = node.Shape.AroundAxis(node.I0);

@@ -53,7 +53,7 @@ public static partial class Ops
         return tape.Wrap(id);
     }
 
-    private sealed class CouplingAffineOp : IOp
+    private sealed class CouplingAffineOp : TapeOp
     {
         public static readonly CouplingAffineOp Instance = new();
 
@@ -89,7 +89,7 @@ public static partial class Ops
         // on its columns, t̄ += q ⊙ scale, scalē += Σ_rows q ⊙ t. This node is usually the first to reach x̄, shift̄ and t̄ in
         // the backward pass, so it assigns what it reaches first instead of clearing and adding.
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        public void Backward(Tape tape, int id, in NodeRecord node)
+        public override void Backward(Tape tape, int id, in NodeRecord node)
         {
             var ids = tape.Inputs(node.I1, 4);
             ReadOnlySpan<double> x = tape.V(ids[0]), t = tape.V(ids[1]), scale = tape.V(ids[2]), gy = tape.G(id);

@@ -27,12 +27,12 @@ public static partial class Ops
         return tape.Wrap(id);
     }
 
-    private sealed class CumSumOp : IOp
+    private sealed class CumSumOp : TapeOp
     {
         public static readonly CumSumOp Instance = new();
 
         // dxₖ = Σ_{j≥k} gⱼ (reverse cumulative sum).
-        public void Backward(Tape tape, int id, in NodeRecord node)
+        public override void Backward(Tape tape, int id, in NodeRecord node)
         {
             double[]? gx = tape.G(node.In0);
             if (gx is null)

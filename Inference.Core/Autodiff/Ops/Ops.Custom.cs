@@ -116,11 +116,11 @@ public static partial class Ops
         return tape.Wrap(id);
     }
 
-    private sealed class CustomOpNode : IOp
+    private sealed class CustomOpNode : TapeOp
     {
         public static readonly CustomOpNode Instance = new();
 
-        public void Backward(Tape tape, int id, in NodeRecord node)
+        public override void Backward(Tape tape, int id, in NodeRecord node)
         {
             var op = (CustomOp)node.Aux!;
             var ids = tape.Inputs(node.I1, node.I2);

@@ -25,11 +25,11 @@ public static partial class Ops
         return tape.Wrap(id);
     }
 
-    private sealed class DiagonalOp : IOp
+    private sealed class DiagonalOp : TapeOp
     {
         public static readonly DiagonalOp Instance = new();
 
-        public void Backward(Tape tape, int id, in NodeRecord node)
+        public override void Backward(Tape tape, int id, in NodeRecord node)
         {
             double[]? ga = tape.G(node.In0);
             if (ga is null)

@@ -29,11 +29,11 @@ public static partial class Ops
         return tape.Wrap(id);
     }
 
-    private sealed class DotOp : IOp
+    private sealed class DotOp : TapeOp
     {
         public static readonly DotOp Instance = new();
 
-        public void Backward(Tape tape, int id, in NodeRecord node)
+        public override void Backward(Tape tape, int id, in NodeRecord node)
         {
             double g = tape.G(id)![0];
             double[]? ga = tape.G(node.In0), gb = tape.G(node.In1);

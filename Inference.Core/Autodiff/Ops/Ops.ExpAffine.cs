@@ -43,14 +43,14 @@ public static partial class Ops
         return tape.Wrap(id);
     }
 
-    private sealed class ExpAffineOp : IOp
+    private sealed class ExpAffineOp : TapeOp
     {
         public static readonly ExpAffineOp Instance = new();
 
         // with e = exp(s): x̄ += ȳ ⊙ e, θ̄[…, k] += ȳ, s̄ += ȳ ⊙ x ⊙ e. This node is usually the first to reach x̄, θ̄ and s̄
         // in the backward pass, so it assigns what it reaches first instead of clearing and adding.
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        public void Backward(Tape tape, int id, in NodeRecord node)
+        public override void Backward(Tape tape, int id, in NodeRecord node)
         {
             ReadOnlySpan<double> x = tape.V(node.In0), gy = tape.G(id);
             bool aliased = node.In0 == node.In1 || node.In0 == node.In2 || node.In1 == node.In2;

@@ -89,11 +89,11 @@ public static partial class Ops
         }
     }
 
-    private sealed class GatherOp : IOp
+    private sealed class GatherOp : TapeOp
     {
         public static readonly GatherOp Instance = new();
 
-        public void Backward(Tape tape, int id, in NodeRecord node)
+        public override void Backward(Tape tape, int id, in NodeRecord node)
         {
             double[]? gx = tape.GFresh(node.In0, out bool fresh);
             if (gx is null)

@@ -70,7 +70,7 @@ public static partial class Ops
         return tape.Wrap(id);
     }
 
-    private sealed class LinearOp : IOp, IBatchAware
+    private sealed class LinearOp : TapeOp, IBatchAware
     {
         // below this many rows the forward pass skips transposing W
         internal const int SmallBatch = 16;
@@ -82,7 +82,7 @@ public static partial class Ops
 
         public bool Relu { get; }
 
-        public void Backward(Tape tape, int id, in NodeRecord node)
+        public override void Backward(Tape tape, int id, in NodeRecord node)
         {
             Shape sx = tape.Node(node.In0).Shape;
             int m = sx[0], k = sx[1], n = node.Shape[1];

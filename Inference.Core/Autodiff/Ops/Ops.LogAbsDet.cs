@@ -35,13 +35,13 @@ public static partial class Ops
         return tape.Wrap(id);
     }
 
-    private sealed class LogAbsDetOp : IOp
+    private sealed class LogAbsDetOp : TapeOp
     {
         public static readonly LogAbsDetOp Instance = new();
 
         // Ā += ḡ A⁻ᵀ: A⁻¹ from a fresh LU, added transposed
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        public void Backward(Tape tape, int id, in NodeRecord node)
+        public override void Backward(Tape tape, int id, in NodeRecord node)
         {
             double[]? ga = tape.G(node.In0);
             if (ga is null)

@@ -26,12 +26,12 @@ public static partial class Ops
         return tape.Wrap(id);
     }
 
-    private sealed class LogMixOp : IOp
+    private sealed class LogMixOp : TapeOp
     {
         public static readonly LogMixOp Instance = new();
 
         // with e₁ = e^{λ₁ − y}, e₂ = e^{λ₂ − y}: ∂y/∂θ = e₁ − e₂, ∂y/∂λ₁ = θ·e₁, ∂y/∂λ₂ = (1 − θ)·e₂
-        public void Backward(Tape tape, int id, in NodeRecord node)
+        public override void Backward(Tape tape, int id, in NodeRecord node)
         {
             double[]? gt = tape.G(node.In0), ga = tape.G(node.In1), gb = tape.G(node.In2);
             ReadOnlySpan<double> y = tape.V(id), g = tape.G(id)!;

@@ -61,7 +61,7 @@ public static partial class Ops
         return tape.Wrap(id);
     }
 
-    private sealed class LogScaledSigmoidOp : IOp
+    private sealed class LogScaledSigmoidOp : TapeOp
     {
         public static readonly LogScaledSigmoidOp Instance = new();
 
@@ -101,7 +101,7 @@ public static partial class Ops
 
         // x̄[…, k] += ȳ · a·s(1 − s)/(a·s + floor) with s = sigmoid(r + shift); 1 − s = sigmoid(−(r + shift)) when floor = 0
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        public void Backward(Tape tape, int id, in NodeRecord node)
+        public override void Backward(Tape tape, int id, in NodeRecord node)
         {
             double[]? gx = tape.G(node.In0);
             if (gx is null)

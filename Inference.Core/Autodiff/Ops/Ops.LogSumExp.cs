@@ -53,12 +53,12 @@ public static partial class Ops
         return tape.Wrap(id);
     }
 
-    private sealed class LogSumExpOp : IOp
+    private sealed class LogSumExpOp : TapeOp
     {
         public static readonly LogSumExpOp Instance = new();
 
         // dx = g · exp(x − y): the softmax along the reduced axis.
-        public void Backward(Tape tape, int id, in NodeRecord node)
+        public override void Backward(Tape tape, int id, in NodeRecord node)
         {
             double[]? gx = tape.G(node.In0);
             if (gx is null)

@@ -64,12 +64,12 @@ public static partial class Ops
         return shape;
     }
 
-    private sealed class LogSumExpElementwiseOp : IOp
+    private sealed class LogSumExpElementwiseOp : TapeOp
     {
         public static readonly LogSumExpElementwiseOp Instance = new();
 
         // ∂y/∂a = e^{a − y}, ∂y/∂b = e^{b − y}; a scalar operand collects the sum
-        public void Backward(Tape tape, int id, in NodeRecord node)
+        public override void Backward(Tape tape, int id, in NodeRecord node)
         {
             ReadOnlySpan<double> y = tape.V(id), g = tape.G(id)!;
             Accumulate(tape, node.In0, y, g);

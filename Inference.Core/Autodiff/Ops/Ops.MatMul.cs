@@ -116,11 +116,11 @@ public static partial class Ops
     private const int MatVec = 1;
     private const int VecMat = 2;
 
-    private sealed class MatMulOp : IOp, IBatchAware
+    private sealed class MatMulOp : TapeOp, IBatchAware
     {
         public static readonly MatMulOp Instance = new();
 
-        public void Backward(Tape tape, int id, in NodeRecord node)
+        public override void Backward(Tape tape, int id, in NodeRecord node)
         {
             Shape sa = tape.Node(node.In0).Shape, sb = tape.Node(node.In1).Shape;
             ReadOnlySpan<double> a = tape.V(node.In0), b = tape.V(node.In1), g = tape.G(id)!;

@@ -108,7 +108,7 @@ public static partial class Ops
     /// A location-scale log-density c − log σ + f(z), z = (x − μ)/σ, with f(z) = −z²/2 (normal, S2 = 0) or
     /// −(ν + 1)/2 · log(1 + z²/ν) (Student's t, S2 = ν); μ and σ are the inputs In1/In2 or the attributes S0/S1, c is S3.
     /// </summary>
-    private sealed class LocationScaleLogDensityOp : IOp, IBatchAware
+    private sealed class LocationScaleLogDensityOp : TapeOp, IBatchAware
     {
         public static readonly LocationScaleLogDensityOp Instance = new();
 
@@ -209,7 +209,7 @@ public static partial class Ops
 
         // ∂/∂x = f'(z)/σ, ∂/∂μ = −f'(z)/σ, ∂/∂σ = −(z f'(z) + 1)/σ; an argument of one element gets the sum over the output
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        public void Backward(Tape tape, int id, in NodeRecord node)
+        public override void Backward(Tape tape, int id, in NodeRecord node)
         {
             ReadOnlySpan<double> gAll = tape.G(id)!;
             double[]? gxAll = tape.G(node.In0), gmAll = tape.G(node.In1), gsAll = tape.G(node.In2);

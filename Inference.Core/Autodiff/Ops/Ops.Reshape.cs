@@ -33,11 +33,11 @@ public static partial class Ops
     /// <summary>An alias of node <paramref name="xi"/> under <paramref name="shape"/> (same length), keeping its batch flag.</summary>
     internal static int View(Tape tape, int xi, Shape shape) => tape.PushAlias(ReshapeOp.Instance, shape, xi);
 
-    private sealed class ReshapeOp : IOp, IBatchAware
+    private sealed class ReshapeOp : TapeOp, IBatchAware
     {
         public static readonly ReshapeOp Instance = new();
 
-        public void Backward(Tape tape, int id, in NodeRecord node)
+        public override void Backward(Tape tape, int id, in NodeRecord node)
         {
             double[]? gx = tape.GFresh(node.In0, out bool fresh);
             if (gx is null)

@@ -42,7 +42,7 @@ public static partial class Ops
         return tape.Wrap(id);
     }
 
-    private sealed class ScanOp : IOp
+    private sealed class ScanOp : TapeOp
     {
         public static readonly ScanOp Instance = new();
 
@@ -75,7 +75,7 @@ public static partial class Ops
         }
 
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        public void Backward(Tape tape, int id, in NodeRecord node)
+        public override void Backward(Tape tape, int id, in NodeRecord node)
         {
             ReadOnlySpan<double> g = tape.G(id)!;
             ReadOnlySpan<double> h = tape.V(id), b = tape.V(node.In1), h0 = tape.V(node.In2);

@@ -58,11 +58,11 @@ public static partial class Ops
         return tape.Wrap(id);
     }
 
-    private sealed class ScatterOp : IOp
+    private sealed class ScatterOp : TapeOp
     {
         public static readonly ScatterOp Instance = new();
 
-        public void Backward(Tape tape, int id, in NodeRecord node)
+        public override void Backward(Tape tape, int id, in NodeRecord node)
         {
             double[]? gx = tape.G(node.In0);
             if (gx is null)

@@ -53,14 +53,39 @@ public static partial class Ops
         return tape.Wrap(id);
     }
 
+    /// <summary>
+    /// Element <paramref name="index"/> of the vector <paramref name="x"/> as a scalar: one node where
+    /// <c>Reshape(Slice(x, index, 1), Shape.Scalar)</c> records two (a model's scalar parameters are read this way).
+    /// </summary>
+    internal static Var Element(Var x, int index)
+    {
+        var tape = TapeOf(x, nameof(x));
+        int xi = tape.Check(x);
+        var sx = tape.Node(xi).Shape;
+        if (sx.Rank != 1 || tape.IsBatched(xi))
+        {
+            throw new ArgumentException($"Element needs an unbatched vector; got shape {sx}.", nameof(x));
+        }
+
+        if ((uint)index >= (uint)sx[0])
+        {
+            throw new ArgumentOutOfRangeException(nameof(index), index, $"Outside a vector of {sx[0]} elements.");
+        }
+
+        int id = tape.Push(ElementOp.Instance, Shape.Scalar, xi);
+        tape.Node(id).I0 = index;
+        tape.V(id)[0] = tape.V(xi)[index];
+        return tape.Wrap(id);
+    }
+
     // below this many elements per copied block, plain loops beat a span and a copy call per block
     private const int ShortBlock = 16;
 
-    private sealed class SliceOp : IOp, IBatchAware
+    private sealed class SliceOp : TapeOp, IBatchAware
     {
         public static readonly SliceOp Instance = new();
 
-        public void Backward(Tape tape, int id, in NodeRecord node)
+        public override void Backward(Tape tape, int id, in NodeRecord node)
         {
             double[]? gx = tape.GFresh(node.In0, out bool fresh);
             if (gx is null)
@@ -112,6 +137,32 @@ public static partial class Ops
                     var dst = row.Slice(before, block);
                     TensorPrimitives.Add(dst, src, dst);
                 }
+            }
+        }
+    }
+
+    private sealed class ElementOp : TapeOp
+    {
+        public static readonly ElementOp Instance = new();
+
+        public override void Backward(Tape tape, int id, in NodeRecord node)
+        {
+            double[]? gx = tape.GFresh(node.In0, out bool fresh);
+            if (gx is null)
+            {
+                return;
+            }
+
+            double g = tape.G(id)![0];
+            if (fresh)
+            {
+                // nothing was added here yet: zero around the element
+                Array.Clear(gx);
+                gx[node.I0] = g;
+            }
+            else
+            {
+                gx[node.I0] += g;
             }
         }
     }

@@ -40,13 +40,13 @@ public static partial class Ops
         return tape.Wrap(id);
     }
 
-    private sealed class SliceTanhOp : IOp
+    private sealed class SliceTanhOp : TapeOp
     {
         public static readonly SliceTanhOp Instance = new();
 
         // x̄[:, start:start+n] += ȳ ⊙ (1 − y²)
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        public void Backward(Tape tape, int id, in NodeRecord node)
+        public override void Backward(Tape tape, int id, in NodeRecord node)
         {
             double[]? gx = tape.G(node.In0);
             if (gx is null)

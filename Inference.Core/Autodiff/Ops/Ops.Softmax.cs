@@ -62,13 +62,13 @@ public static partial class Ops
         return tape.Wrap(id);
     }
 
-    private sealed class SoftmaxOp : IOp
+    private sealed class SoftmaxOp : TapeOp
     {
         public static readonly SoftmaxOp Instance = new();
 
         // softmax:     dx = y ⊙ (g − Σ g⊙y)
         // log-softmax: dx = g − softmax(x) · Σ g = g − exp(y) · Σ g
-        public void Backward(Tape tape, int id, in NodeRecord node)
+        public override void Backward(Tape tape, int id, in NodeRecord node)
         {
             double[]? gx = tape.G(node.In0);
             if (gx is null)

@@ -36,12 +36,12 @@ public static partial class Ops
         return tape.Wrap(id);
     }
 
-    private sealed class SolveOp : IOp
+    private sealed class SolveOp : TapeOp
     {
         public static readonly SolveOp Instance = new();
 
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        public void Backward(Tape tape, int id, in NodeRecord node)
+        public override void Backward(Tape tape, int id, in NodeRecord node)
         {
             double[]? ga = tape.G(node.In0);
             double[]? gb = tape.G(node.In1);

@@ -71,11 +71,11 @@ public static partial class Ops
         return tape.Wrap(id);
     }
 
-    private sealed class SumAllOp : IOp
+    private sealed class SumAllOp : TapeOp
     {
         public static readonly SumAllOp Instance = new();
 
-        public void Backward(Tape tape, int id, in NodeRecord node)
+        public override void Backward(Tape tape, int id, in NodeRecord node)
         {
             double[]? gx = tape.G(node.In0);
             if (gx is not null)
@@ -85,11 +85,11 @@ public static partial class Ops
         }
     }
 
-    private sealed class SumAxisOp : IOp, IBatchAware
+    private sealed class SumAxisOp : TapeOp, IBatchAware
     {
         public static readonly SumAxisOp Instance = new();
 
-        public void Backward(Tape tape, int id, in NodeRecord node)
+        public override void Backward(Tape tape, int id, in NodeRecord node)
         {
             double[]? gx = tape.GFresh(node.In0, out bool fresh);
             if (gx is null)

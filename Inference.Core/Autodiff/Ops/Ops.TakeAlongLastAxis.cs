@@ -40,11 +40,11 @@ public static partial class Ops
         return tape.Wrap(id);
     }
 
-    private sealed class TakeAlongLastAxisOp : IOp
+    private sealed class TakeAlongLastAxisOp : TapeOp
     {
         public static readonly TakeAlongLastAxisOp Instance = new();
 
-        public void Backward(Tape tape, int id, in NodeRecord node)
+        public override void Backward(Tape tape, int id, in NodeRecord node)
         {
             double[]? gx = tape.G(node.In0);
             if (gx is null)

@@ -29,11 +29,11 @@ public static partial class Ops
         return tape.Wrap(id);
     }
 
-    private sealed class TransposeOp : IOp
+    private sealed class TransposeOp : TapeOp
     {
         public static readonly TransposeOp Instance = new();
 
-        public void Backward(Tape tape, int id, in NodeRecord node)
+        public override void Backward(Tape tape, int id, in NodeRecord node)
         {
             double[]? gx = tape.G(node.In0);
             if (gx is null)

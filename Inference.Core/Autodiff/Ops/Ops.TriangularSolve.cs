@@ -45,12 +45,12 @@ public static partial class Ops
         }
     }
 
-    private sealed class TriangularSolveOp : IOp
+    private sealed class TriangularSolveOp : TapeOp
     {
         public static readonly TriangularSolveOp Instance = new();
 
         // B̄ = L⁻ᵀ X̄; L̄ = −tril(B̄ Xᵀ).
-        public void Backward(Tape tape, int id, in NodeRecord node)
+        public override void Backward(Tape tape, int id, in NodeRecord node)
         {
             double[]? gl = tape.G(node.In0), gb = tape.G(node.In1);
             ReadOnlySpan<double> l = tape.V(node.In0), x = tape.V(id), xbar = tape.G(id)!;

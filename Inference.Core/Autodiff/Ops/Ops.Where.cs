@@ -50,11 +50,11 @@ public static partial class Ops
         return tape.Wrap(id);
     }
 
-    private sealed class WhereOp : IOp, IBatchAware
+    private sealed class WhereOp : TapeOp, IBatchAware
     {
         public static readonly WhereOp Instance = new();
 
-        public void Backward(Tape tape, int id, in NodeRecord node)
+        public override void Backward(Tape tape, int id, in NodeRecord node)
         {
             var condition = (bool[])node.Aux!;
             ReadOnlySpan<double> g = tape.G(id)!;

@@ -39,7 +39,7 @@ public static partial class Ops
 }
 
 /// <summary>Base of elementwise unary ops: forward, plus the derivative dy/dx for the backward pass.</summary>
-internal abstract class UnaryOp : IOp, IBatchAware
+internal abstract class UnaryOp : TapeOp, IBatchAware
 {
     public abstract void Forward(Tape tape, ReadOnlySpan<double> x, Span<double> y, in NodeRecord node);
 
@@ -53,7 +53,7 @@ internal abstract class UnaryOp : IOp, IBatchAware
     protected virtual bool BackwardFused(ReadOnlySpan<double> x, ReadOnlySpan<double> g, Span<double> gx, bool accumulate, in NodeRecord node) => false;
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public void Backward(Tape tape, int id, in NodeRecord node)
+    public override void Backward(Tape tape, int id, in NodeRecord node)
     {
         double[]? gx = tape.GFresh(node.In0, out bool fresh);
         if (gx is null)

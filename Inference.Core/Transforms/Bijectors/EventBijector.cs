@@ -40,6 +40,15 @@ public abstract class EventBijector : IBijector
         return InverseCore(y, out logAbsDetJacobian);
     }
 
+    /// <summary>Whether <see cref="ForwardScalar"/> is available (elementwise maps of a one-coordinate event).</summary>
+    internal virtual bool HasScalarForward => false;
+
+    /// <summary>
+    /// The forward map of one scalar coordinate (a rank-0 <paramref name="x"/>) without the event axis, for a model's
+    /// scalar parameters; only where <see cref="HasScalarForward"/>.
+    /// </summary>
+    internal virtual Var ForwardScalar(Var x, out Var logAbsDetJacobian) => throw new NotSupportedException();
+
     /// <summary>The forward map on a checked input.</summary>
     protected abstract Var ForwardCore(Var x, out Var logAbsDetJacobian);
 

@@ -29,6 +29,17 @@ public sealed class LowerBoundBijector : EventBijector
     }
 
     /// <inheritdoc/>
+    /// <remarks>log |J| is x itself (the sum over a one-coordinate event), so neither a sum nor a reshape node.</remarks>
+    internal override Var ForwardScalar(Var x, out Var logAbsDetJacobian)
+    {
+        logAbsDetJacobian = x;
+        return Lower == 0 ? Ops.Exp(x) : Ops.Exp(x) + Lower;
+    }
+
+    /// <inheritdoc/>
+    internal override bool HasScalarForward => true;
+
+    /// <inheritdoc/>
     protected override Var InverseCore(Var y, out Var logAbsDetJacobian)
     {
         var x = Ops.Log(y - Lower);
