@@ -25,7 +25,7 @@ public static partial class Ops
         LocationScaleLogDensity(x, location, scale, degreesOfFreedom, constant);
 
     /// <summary>Whether <paramref name="op"/> is the fused location-scale density (normal, Student's t) of <see cref="NormalLogDensity"/>.</summary>
-    internal static bool IsLocationScaleDensity(IOp? op) => op is LocationScaleLogDensityOp;
+    internal static bool IsLocationScaleDensity(TapeOp? op) => op is LocationScaleLogDensityOp;
 
     // ν = 0 marks the normal density
     private static Var? LocationScaleLogDensity(Var x, Arg mean, Arg scale, double nu, double constant)
