@@ -589,7 +589,7 @@ internal static class ProximalReport
         }
     }
 
-    // `mixture [steps] [blocks] [minutes per flow] [flows] [prf log-det: exact|roulette] [hidden] [γ] [flow draws for the means]`
+    // `mixture [steps] [blocks] [minutes per flow] [flows] [prf log-det: exact|roulette] [hidden] [γ] [flow draws for the means] [prf condition hidden]`
     private static void Mixture(string[] args)
     {
         // steps: one figure for all flows, or one per flow in the order given ("1500,8000,8000")
@@ -601,11 +601,12 @@ internal static class ProximalReport
         int hidden = Arg(args, 6, 128);
         double gamma = ArgD(args, 7, 1.5);
         int drawCount = Arg(args, 8, 1000);
+        int conditionHidden = Arg(args, 9, 64);
         var problem = MixtureProblem.Create();
         var (testX, testY) = problem.Simulate(new Rng(20), 10);
         var all = new (string Key, string Name, Func<FlowDistribution> Make)[]
         {
-            ("prf", $"proximal residual ({blocks} blocks, K = 3, hidden {hidden}, r = 2, γ = {gamma}, {(logDet == ResidualLogDet.Exact ? "exact" : "roulette")} log-det in training)", () => new FlowDistribution(new InverseFlow(FlowDistribution.ProximalResidualFlow(50, blocks, hidden, new Rng(8), gamma: gamma, reproduce: 2, contextDimension: 50, conditionHidden: 64, logDet: logDet).Transform))),
+            ("prf", $"proximal residual ({blocks} blocks, K = 3, hidden {hidden}, r = 2, γ = {gamma}, condition hidden {conditionHidden}, {(logDet == ResidualLogDet.Exact ? "exact" : "roulette")} log-det in training)", () => new FlowDistribution(new InverseFlow(FlowDistribution.ProximalResidualFlow(50, blocks, hidden, new Rng(8), gamma: gamma, reproduce: 2, contextDimension: 50, conditionHidden: conditionHidden, logDet: logDet).Transform))),
             ("realnvp", "realnvp (6 couplings, [160, 160])", () => new FlowDistribution(new InverseFlow(FlowDistribution.RealNvp(50, 6, [160, 160], new Rng(9), contextDimension: 50).Transform))),
             ("nsf", "nsf (4 couplings, [96])", () => new FlowDistribution(new InverseFlow(FlowDistribution.NeuralSpline(50, 4, [96], new Rng(10), contextDimension: 50).Transform))),
         };
