@@ -28,6 +28,8 @@ internal static class ProximalReport
             case "toy": Toy(Arg(args, 1, 2000), Arg(args, 2, 8)); break;
             case "circle": Circle(args); break;
             case "mixture-eval": MixtureEvaluation(args); break;
+            case "mixture-resume": MixtureResume(args); break;
+            case "mixture-diagnose": MixtureDiagnose(args); break;
             default: Mixture(args); break;
         }
     }
@@ -454,7 +456,140 @@ internal static class ProximalReport
         Console.WriteLine(string.Create(Inv, $"{name}: KL(p‖q) {klMean:F3} ± {klSd:F3} over the 10 y; max-coordinate mean error / sd {errors.Average():F3} (max {errors.Max():F3})"));
     }
 
-    // `mixture [steps] [blocks] [minutes per flow] [flows] [prf log-det: exact|roulette] [hidden] [γ] [flow draws for the means]`
+    // `mixture-resume FLOWFILE OUTFILE steps [learning rate] [batch] [seed] [minutes] [evaluate every] [final lr factor]`:
+    // continues the amortized fit of a saved conditional flow (its ActNorm initialization is saved with it, so Fit on the
+    // loaded flow goes on from the saved parameters) with a fresh Adam, cosine decay from the given rate over the planned
+    // steps, fresh pairs from its own seed; the current parameters are written to OUTFILE.latest at every evaluation and
+    // the best (by held-out log q) to OUTFILE at the end
+    private static void MixtureResume(string[] args)
+    {
+        string from = args[1], to = args[2];
+        int steps = Arg(args, 3, 4000);
+        double rate = ArgD(args, 4, 1e-3);
+        int batch = Arg(args, 5, 200);
+        int seed = Arg(args, 6, 12);
+        double minutes = ArgD(args, 7, 60);
+        int every = Arg(args, 8, Math.Max(1, steps / 30));
+        double finalFactor = ArgD(args, 9, 0.01);
+        var flow = new FlowDistribution(FlowSerializer.Load(from));
+        var problem = MixtureProblem.Create();
+        var watch = Stopwatch.StartNew();
+        Console.WriteLine(string.Create(Inv, $"resume {from} ({flow.Transform.ParameterCount} parameters): {steps} steps, batch {batch}, Adam {rate} cosine to ×{finalFactor}, seed {seed}, budget {minutes} min, held-out every {every} → {to}"));
+        using var budget = new CancellationTokenSource(TimeSpan.FromMinutes(minutes));
+        var checkpoint = new Checkpoint(flow.Transform, to + ".latest", watch);
+        var fit = AmortizedPosterior.Fit(flow, problem, new AmortizedOptions { Iterations = steps, BatchSize = batch, LearningRate = rate, Schedule = Inference.Flows.Optimizers.LearningRateSchedule.Cosine(steps, finalFactor), EvaluateEvery = every, HeldOutPairs = 500, Seed = (ulong)seed }, checkpoint, budget.Token);
+        FlowSerializer.Save(fit.Flow.Transform, to);
+        Console.WriteLine(string.Create(Inv, $"done: completed {fit.Completed}, best held-out log q {fit.HeldOutLogLikelihood:F3} ± {fit.HeldOutStandardError:F3} (start {fit.ValidationLogLikelihood[0].LogLikelihood:F3}), {fit.SkippedSteps} skipped, {watch.Elapsed.TotalSeconds:F0} s; saved {to}"));
+    }
+
+    // reports synchronously on the training thread, so the parameters it saves are those of that step
+    private sealed class Checkpoint(FlowBijector flow, string path, Stopwatch watch) : IProgress<FitProgress>
+    {
+        public void Report(FitProgress value)
+        {
+            FlowSerializer.Save(flow, path);
+            Console.WriteLine(string.Create(Inv, $"  step {value.Iteration}/{value.Iterations}, held-out log q {value.Elbo:F3} ({watch.Elapsed.TotalSeconds:F0} s)"));
+        }
+    }
+
+    // `mixture-diagnose FLOWFILE [flow draws] [y list]`: where a flow's posterior-mean error comes from. Each flow draw is
+    // assigned to the exact posterior component of highest responsibility; per y: exact weights against the flow's
+    // component frequencies, the mean error / sd the weight error alone would give (exact components, flow weights), what
+    // is left within components (flow draws' mean per component against the exact component mean, in component sd), and
+    // the Monte Carlo se of the measured error.
+    private static void MixtureDiagnose(string[] args)
+    {
+        string path = args[1];
+        int drawCount = Arg(args, 2, 5000);
+        var ys = args.Length > 3 ? args[3].Split(',').Select(v => int.Parse(v, Inv)).ToArray() : Enumerable.Range(0, 10).ToArray();
+        var flow = new FlowDistribution(FlowSerializer.Load(path));
+        var problem = MixtureProblem.Create();
+        var (_, testY) = problem.Simulate(new Rng(20), 10);
+        RelaxInverse(flow.Transform);
+        Console.WriteLine($"{path}: {drawCount} flow draws per y");
+        foreach (int t in ys)
+        {
+            var watch = Stopwatch.StartNew();
+            var y = testY.AsSpan(t * 50, 50).ToArray();
+            var posterior = MixtureProblem.Posterior(y);
+            int k = posterior.LogWeights.Length;
+            var w = posterior.LogWeights.Select(Math.Exp).ToArray();
+            var draws = SampleInPieces(flow, new Rng((ulong)(200 + t)), drawCount, y);
+            var counts = new int[k];
+            var compSums = new double[k, 50];
+            var sums = new double[50];
+            var sumSq = new double[50];
+            double maxLogRatio = double.NegativeInfinity;
+            var resp = new double[k];
+            for (int i = 0; i < drawCount; i++)
+            {
+                var x = draws.AsSpan(i * 50, 50);
+                int best = 0;
+                for (int c = 0; c < k; c++)
+                {
+                    double s = posterior.LogWeights[c];
+                    for (int j = 0; j < 50; j++)
+                    {
+                        double e = x[j] - posterior.Means[c, j];
+                        s -= 0.5 * e * e / posterior.Variance[j];
+                    }
+
+                    resp[c] = s;
+                    if (s > resp[best])
+                    {
+                        best = c;
+                    }
+                }
+
+                counts[best]++;
+                for (int j = 0; j < 50; j++)
+                {
+                    compSums[best, j] += x[j];
+                    sums[j] += x[j];
+                    sumSq[j] += x[j] * x[j];
+                }
+
+                maxLogRatio = Math.Max(maxLogRatio, resp.Where((_, c) => c != best).Max() - resp[best]);
+            }
+
+            var fw = counts.Select(c => (double)c / drawCount).ToArray();
+            double maxErr = 0, maxWeightOnly = 0, maxWithin = 0, maxMc = 0;
+            int over = 0, overWeightOnly = 0;
+            for (int j = 0; j < 50; j++)
+            {
+                double mean = 0, second = 0, weightOnlyMean = 0;
+                for (int c = 0; c < k; c++)
+                {
+                    mean += w[c] * posterior.Means[c, j];
+                    second += w[c] * ((posterior.Means[c, j] * posterior.Means[c, j]) + posterior.Variance[j]);
+                    weightOnlyMean += fw[c] * posterior.Means[c, j];
+                }
+
+                double sd = Math.Sqrt(second - (mean * mean));
+                double err = Math.Abs((sums[j] / drawCount) - mean) / sd;
+                double weightOnly = Math.Abs(weightOnlyMean - mean) / sd;
+                double flowVar = (sumSq[j] / drawCount) - ((sums[j] / drawCount) * (sums[j] / drawCount));
+                maxMc = Math.Max(maxMc, Math.Sqrt(flowVar / drawCount) / sd);
+                maxErr = Math.Max(maxErr, err);
+                maxWeightOnly = Math.Max(maxWeightOnly, weightOnly);
+                over += err > 0.2 ? 1 : 0;
+                overWeightOnly += weightOnly > 0.2 ? 1 : 0;
+                for (int c = 0; c < k; c++)
+                {
+                    if (counts[c] > 0)
+                    {
+                        maxWithin = Math.Max(maxWithin, Math.Abs((compSums[c, j] / counts[c]) - posterior.Means[c, j]) / Math.Sqrt(posterior.Variance[j]));
+                    }
+                }
+            }
+
+            // se of a component frequency, binomial
+            string weights = string.Join(", ", Enumerable.Range(0, k).Select(c => string.Create(Inv, $"{w[c]:F3}/{fw[c]:F3}±{Math.Sqrt(Math.Max(w[c] * (1 - w[c]), 1e-12) / drawCount):F3}")));
+            Console.WriteLine(string.Create(Inv, $"y {t}: weights exact/flow±se [{weights}]; max |err|/sd {maxErr:F3} ({over} > 0.2), from weights alone {maxWeightOnly:F3} ({overWeightOnly} > 0.2); max within-component mean offset {maxWithin:F3} component sd; MC se of err ≤ {maxMc:F3}; least-clear draw log-ratio {maxLogRatio:F1}; {watch.Elapsed.TotalSeconds:F0} s"));
+        }
+    }
+
+    // `mixture [steps] [blocks] [minutes per flow] [flows] [prf log-det: exact|roulette] [hidden] [γ] [flow draws for the means] [prf condition hidden]`
     private static void Mixture(string[] args)
     {
         // steps: one figure for all flows, or one per flow in the order given ("1500,8000,8000")
@@ -466,11 +601,12 @@ internal static class ProximalReport
         int hidden = Arg(args, 6, 128);
         double gamma = ArgD(args, 7, 1.5);
         int drawCount = Arg(args, 8, 1000);
+        int conditionHidden = Arg(args, 9, 64);
         var problem = MixtureProblem.Create();
         var (testX, testY) = problem.Simulate(new Rng(20), 10);
         var all = new (string Key, string Name, Func<FlowDistribution> Make)[]
         {
-            ("prf", $"proximal residual ({blocks} blocks, K = 3, hidden {hidden}, r = 2, γ = {gamma}, {(logDet == ResidualLogDet.Exact ? "exact" : "roulette")} log-det in training)", () => new FlowDistribution(new InverseFlow(FlowDistribution.ProximalResidualFlow(50, blocks, hidden, new Rng(8), gamma: gamma, reproduce: 2, contextDimension: 50, conditionHidden: 64, logDet: logDet).Transform))),
+            ("prf", $"proximal residual ({blocks} blocks, K = 3, hidden {hidden}, r = 2, γ = {gamma}, condition hidden {conditionHidden}, {(logDet == ResidualLogDet.Exact ? "exact" : "roulette")} log-det in training)", () => new FlowDistribution(new InverseFlow(FlowDistribution.ProximalResidualFlow(50, blocks, hidden, new Rng(8), gamma: gamma, reproduce: 2, contextDimension: 50, conditionHidden: conditionHidden, logDet: logDet).Transform))),
             ("realnvp", "realnvp (6 couplings, [160, 160])", () => new FlowDistribution(new InverseFlow(FlowDistribution.RealNvp(50, 6, [160, 160], new Rng(9), contextDimension: 50).Transform))),
             ("nsf", "nsf (4 couplings, [96])", () => new FlowDistribution(new InverseFlow(FlowDistribution.NeuralSpline(50, 4, [96], new Rng(10), contextDimension: 50).Transform))),
         };
