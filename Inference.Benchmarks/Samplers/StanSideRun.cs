@@ -94,6 +94,26 @@ internal static class StanSideRun
         }
 
         double loopUs = 1e6 * (Process.GetCurrentProcess().TotalProcessorTime - cpu0).TotalSeconds / grads;
+        // per chain: final step size, inverse-metric diagonal, mean tree depth, mean leapfrog steps (to compare adaptation with Stan's)
+        foreach (var c in trace.Chains)
+        {
+            Console.WriteLine(string.Create(inv, $"ADAPT stepsize={c.StepSize:G4} inv_metric={string.Join(",", c.InverseMetricDiagonal.Select(v => v.ToString("G4", inv)))} mean_depth={c.Stats.Average(s => s.TreeDepth):F2} mean_leapfrog={c.Stats.Average(s => s.LeapfrogSteps):F1} accept={c.Stats.Average(s => s.AcceptStat):F3}"));
+        }
+
+        var dump = Environment.GetEnvironmentVariable("NUTS_ONCE_DUMP");
+        if (!string.IsNullOrEmpty(dump))
+        {
+            using var writer = new StreamWriter(dump);
+            writer.WriteLine("chain,draw," + string.Join(",", Enumerable.Range(0, parameters).Select(j => $"p{j}")));
+            for (int k = 0; k < trace.Chains.Count; k++)
+            {
+                for (int i = 0; i < trace.Chains[k].Draws; i++)
+                {
+                    writer.WriteLine(string.Create(inv, $"{k},{i},{string.Join(",", Enumerable.Range(0, parameters).Select(j => trace.Chains[k][i, j].ToString("R", inv)))}"));
+                }
+            }
+        }
+
         Console.WriteLine(string.Create(inv,
             $"RESULT name={name} us_per_grad={1e6 * seconds / grads:R} draws_per_s={draws / seconds:R} ess_bulk_per_s={essMin / seconds:R} ess_per_1000_grads={1000 * essMin / grads:R} grads={grads} sample_s={seconds:R} sample_wall_s={wallSample:R} wall_s={wallSeconds:R} ess_bulk_min={essMin:R} grad_only_us={times[times.Length / 10]:R} grad_loop_cpu_us={loopUs:R} divergences={trace.Divergences}"));
     }
