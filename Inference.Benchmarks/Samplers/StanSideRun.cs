@@ -3,6 +3,7 @@ using System.Globalization;
 using Inference.Diagnostics;
 using Inference.Modeling;
 using Inference.Models;
+using Inference.Results;
 using Inference.Samplers.Hamiltonian;
 using Inference.Samplers.Running;
 
@@ -94,24 +95,17 @@ internal static class StanSideRun
         }
 
         double loopUs = 1e6 * (Process.GetCurrentProcess().TotalProcessorTime - cpu0).TotalSeconds / grads;
-        // per chain: final step size, inverse-metric diagonal, mean tree depth, mean leapfrog steps (to compare adaptation with Stan's)
+        // per chain: final step size, inverse-metric diagonal, mean tree depth, mean leapfrog steps, mean accept stat (to compare adaptation with Stan's)
         foreach (var c in trace.Chains)
         {
             Console.WriteLine(string.Create(inv, $"ADAPT stepsize={c.StepSize:G4} inv_metric={string.Join(",", c.InverseMetricDiagonal.Select(v => v.ToString("G4", inv)))} mean_depth={c.Stats.Average(s => s.TreeDepth):F2} mean_leapfrog={c.Stats.Average(s => s.LeapfrogSteps):F1} accept={c.Stats.Average(s => s.AcceptStat):F3}"));
         }
 
+        // NUTS_ONCE_DUMP=<folder>: the draws as Stan-CSV, one file per chain (rstan::read_stan_csv reads them)
         var dump = Environment.GetEnvironmentVariable("NUTS_ONCE_DUMP");
         if (!string.IsNullOrEmpty(dump))
         {
-            using var writer = new StreamWriter(dump);
-            writer.WriteLine("chain,draw," + string.Join(",", Enumerable.Range(0, parameters).Select(j => $"p{j}")));
-            for (int k = 0; k < trace.Chains.Count; k++)
-            {
-                for (int i = 0; i < trace.Chains[k].Draws; i++)
-                {
-                    writer.WriteLine(string.Create(inv, $"{k},{i},{string.Join(",", Enumerable.Range(0, parameters).Select(j => trace.Chains[k][i, j].ToString("R", inv)))}"));
-                }
-            }
+            StanCsvWriter.WriteAll(trace, dump, "nuts-once");
         }
 
         Console.WriteLine(string.Create(inv,
