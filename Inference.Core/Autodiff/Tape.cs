@@ -33,6 +33,10 @@ public sealed class Tape
     private int _extraCount;
     private int _noGradDepth;
     private bool _hasBatched;
+    private bool _replayBlocked;
+    private long _valueReads;
+    private ReplayGuard[] _guards = new ReplayGuard[4];
+    private int _guardCount;
     private int _inUse;
     private int _owner;
 
@@ -81,6 +85,8 @@ public sealed class Tape
         _count = 0;
         _extraCount = 0;
         _hasBatched = false;
+        _replayBlocked = false;
+        _guardCount = 0;
         _bindings.Clear();
         Generation++;
     }
@@ -219,7 +225,13 @@ public sealed class Tape
     // ---------------------------------------------------------------- access
 
     /// <summary>The value of <paramref name="v"/>.</summary>
-    public ReadOnlySpan<double> Value(Var v) => _values[Check(v)];
+    public ReadOnlySpan<double> Value(Var v)
+    {
+        int id = Check(v);
+        // code that reads a value while recording may choose what to record by it: such a tape is not replayed
+        _valueReads++;
+        return _values[id];
+    }
 
     /// <summary>The shape of <paramref name="v"/>.</summary>
     public Shape ShapeOf(Var v) => _nodes[Check(v)].Shape;
@@ -352,6 +364,11 @@ public sealed class Tape
     private int PushNode(TapeOp? op, Shape shape, int in0, int in1, int in2, bool requiresGrad, bool allocateValue)
     {
         bool batched = _hasBatched && IsBatchedInput(op, in0, in1, in2);
+        if (op is not null && !op.Replays)
+        {
+            _replayBlocked = true;
+        }
+
         if (_count == _nodes.Length)
         {
             Grow();
@@ -439,6 +456,92 @@ public sealed class Tape
         Array.Resize(ref _grads, n);
         Array.Resize(ref _gradEpoch, n);
     }
+
+    // ---------------------------------------------------------------- replay
+
+    /// <summary>
+    /// Whether the nodes recorded since the last reset can be replayed (<see cref="Replay"/>): every op replays, no batch
+    /// axis, and nothing chose what to record from a value in a way a replay cannot check (<see cref="BlockReplay"/>).
+    /// Callers also compare <see cref="ValueReads"/> before and after the recording code ran.
+    /// </summary>
+    internal bool CanReplay => !_replayBlocked && !_hasBatched && IsRecording;
+
+    /// <summary>How many times a value was read through the public accessors (<see cref="Value"/>, <see cref="Var.Value"/>).</summary>
+    internal long ValueReads => _valueReads;
+
+    /// <summary>Marks the tape as not replayable: what was recorded depended on values (a mask built from them, say).</summary>
+    internal void BlockReplay() => _replayBlocked = true;
+
+    /// <summary>
+    /// Records that what was recorded holds only while every value of node <paramref name="id"/> lies in
+    /// <paramref name="domain"/> (a support check that added no node because all were inside): <see cref="Replay"/>
+    /// checks it and reports failure, so that the caller records afresh.
+    /// </summary>
+    internal void AddGuard(int id, Distributions.Domain domain)
+    {
+        if (_guardCount == _guards.Length)
+        {
+            Array.Resize(ref _guards, _guards.Length * 2);
+        }
+
+        _guards[_guardCount++] = new ReplayGuard(id, domain);
+    }
+
+    /// <summary>
+    /// Claims the tape for a replay of what it holds (as <see cref="Begin"/>, without the reset): dispose the session
+    /// when done.
+    /// </summary>
+    internal TapeSession BeginReplay()
+    {
+        if (Interlocked.Exchange(ref _inUse, 1) != 0)
+        {
+            throw new InvalidOperationException("Two evaluations on one tape at once: an evaluator (and its tape) is not thread-safe. Create one evaluator per thread or chain with density.CreateEvaluator().");
+        }
+
+        Volatile.Write(ref _owner, Environment.CurrentManagedThreadId);
+        return new TapeSession(this);
+    }
+
+    /// <summary>
+    /// Recomputes the first <paramref name="count"/> nodes from the current values of the leaves (write new inputs into a
+    /// leaf's buffer, <see cref="V"/>, first): the recorded ops in order, the same arithmetic as recording them. False when
+    /// a guard (<see cref="AddGuard"/>) fails: the recording would have differed, so the caller must record afresh.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal bool Replay(int count)
+    {
+        var nodes = _nodes;
+        for (int i = 0; i < count; i++)
+        {
+            ref NodeRecord node = ref nodes[i];
+            if (node.Op is { } op)
+            {
+                op.Replay(this, i, ref node);
+            }
+        }
+
+        for (int k = 0; k < _guardCount; k++)
+        {
+            ref readonly ReplayGuard guard = ref _guards[k];
+            foreach (double v in _values[guard.Id])
+            {
+                if (!guard.Domain.Contains(v))
+                {
+                    return false;
+                }
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>Back-propagates from the single-element node <paramref name="id"/> (seed 1), as <see cref="Backward(Var)"/>.</summary>
+    internal void BackwardFrom(int id) => BackwardCore(id, [1.0]);
+
+    /// <summary>The gradient of node <paramref name="id"/> after a backward pass (zeros when none reached it).</summary>
+    internal ReadOnlySpan<double> GradOf(int id) => G(id);
+
+    private readonly record struct ReplayGuard(int Id, Distributions.Domain Domain);
 
     internal ref NodeRecord Node(int id) => ref _nodes[id];
 

@@ -11,8 +11,32 @@ namespace Inference.Autodiff;
 /// </remarks>
 internal abstract class TapeOp
 {
+    protected TapeOp() => Replays = this is IReplayable;
+
+    /// <summary>
+    /// Whether the op can recompute a recorded node from its inputs' current values (<see cref="Replay"/>): a tape whose
+    /// every op replays can be evaluated again at new leaf values without running the code that recorded it.
+    /// </summary>
+    public readonly bool Replays;
+
     /// <summary>Adds the vector-Jacobian product of node <paramref name="id"/> to its inputs' gradients.</summary>
     public abstract void Backward(Tape tape, int id, in NodeRecord node);
+
+    /// <summary>
+    /// Recomputes node <paramref name="id"/>'s value from its inputs' current values, with the shapes and attributes it
+    /// was recorded with: the same arithmetic as recording it, so the same bits. Only ops marked <see cref="IReplayable"/>
+    /// override it.
+    /// </summary>
+    public virtual void Replay(Tape tape, int id, ref NodeRecord node) =>
+        throw new InvalidOperationException($"{Tape.OpName(this)} cannot be replayed.");
+}
+
+/// <summary>
+/// Marks an op that overrides <see cref="TapeOp.Replay"/>: its value is a function of its inputs' values and its
+/// recorded attributes only (no state outside the node), so a replayed tape gives what recording it again would.
+/// </summary>
+internal interface IReplayable
+{
 }
 
 /// <summary>One recorded operation: inputs are node ids (−1 when absent), plus scalar and integer attributes.</summary>

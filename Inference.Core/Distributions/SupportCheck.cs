@@ -49,7 +49,9 @@ internal static class SupportCheck
     /// <summary><paramref name="logDensity"/>, with −∞ wherever <paramref name="value"/> (broadcast to its shape) lies outside <paramref name="domain"/>.</summary>
     public static Var Restrict(Var logDensity, Var value, Domain domain)
     {
-        var values = value.Value;
+        var tape = value.Tape;
+        int vi = tape.Check(value);
+        ReadOnlySpan<double> values = tape.V(vi);
         bool inside = true;
         foreach (double v in values)
         {
@@ -62,9 +64,13 @@ internal static class SupportCheck
 
         if (inside)
         {
+            // no node: a replay of this tape holds only while the values stay inside
+            tape.AddGuard(vi, domain);
             return logDensity;
         }
 
+        // the mask below is made from the values: the tape cannot be replayed
+        tape.BlockReplay();
         var shape = logDensity.Shape;
         var broadcast = Materialize(value, shape);
         var keep = new bool[shape.Length];
@@ -93,6 +99,8 @@ internal static class SupportCheck
 
         var shape = logDensity.Shape;
         var tape = x.Tape;
+        // bounds that are tape values are checked element by element against x here, with no guard a replay could check
+        tape.BlockReplay();
         double[]? rx = null, rl = null, ru = null;
         try
         {

@@ -134,6 +134,28 @@ public sealed class CompiledModel : IConstrainedDensity
     /// <summary>The parameter layout.</summary>
     public ParameterLayout Layout { get; }
 
+    /// <summary>
+    /// Whether gradient evaluations replay the body's recorded graph (the default): when the body recorded only ops
+    /// that can be replayed and read no value to choose what to record, its graph is kept and re-run at each new
+    /// position without running the body, the same arithmetic and the same bits; the first replays of every evaluator
+    /// are compared with running the body. Set it to false before creating evaluators for a body whose operations
+    /// depend on state outside the model that changes between evaluations (a field read by the body, say).
+    /// </summary>
+    public bool ReplaysRecordedGraph { get; set; } = true;
+
+    private string? _replayFallback;
+
+    /// <summary>Null unless a replay of the recorded graph disagreed with running the body; then why (replays stopped).</summary>
+    public string? ReplayFallbackReason => Volatile.Read(ref _replayFallback);
+
+    internal void StopReplays(string reason)
+    {
+        if (Interlocked.CompareExchange(ref _replayFallback, reason, null) is null)
+        {
+            Console.Error.WriteLine($"Model '{Model.Name}': gradients run the body at every evaluation: {reason}");
+        }
+    }
+
     /// <inheritdoc/>
     public int Dimension => Layout.Dimension;
 
@@ -182,12 +204,33 @@ public sealed class ModelEvaluator : ILogDensityEvaluator, IDrawConstrainer
     private readonly Tape _tape = new();
     private readonly ModelContext _context;
 
+    // Gradients run on their own tape, so that constraining a draw (or any other evaluation) between two gradients keeps
+    // the recorded graph: a body whose recording can be replayed (every op replays, nothing read a value to choose what
+    // to record) is recorded once and then replayed at each new position, skipping the body and the tape's bookkeeping.
+    private readonly Tape _gradTape = new();
+    private readonly ModelContext _gradContext;
+    private bool _replays;
+    private int _replayNodes;           // nodes of the graph being replayed; 0 when there is none
+    private int _replayPosition;        // its position leaf
+    private int _replayOutput;          // its log-density node
+    private int _replayChecks;          // replays compared with a fresh recording so far
+    private double[] _checkGradient = [];
+
+    /// <summary>How many replays are compared with recording the body afresh before replays are trusted.</summary>
+    internal const int ReplayChecks = 3;
+
     internal ModelEvaluator(CompiledModel model)
     {
         _model = model;
         _context = new ModelContext(_tape);
         _context.Attach(model.Layout);
+        _gradContext = new ModelContext(_gradTape);
+        _gradContext.Attach(model.Layout);
+        _replays = model.ReplaysRecordedGraph && model.ReplayFallbackReason is null;
     }
+
+    /// <summary>Whether the last gradient came from a replay of the recorded graph rather than from running the body.</summary>
+    internal bool LastGradientReplayed { get; private set; }
 
     /// <inheritdoc/>
     public int Dimension => _model.Dimension;
@@ -198,7 +241,7 @@ public sealed class ModelEvaluator : ILogDensityEvaluator, IDrawConstrainer
         CheckLength(x.Length, nameof(x));
         using var session = _tape.Begin();
         using var scope = _tape.NoGrad();
-        return Run(_tape.Constant(x)).Item;
+        return Run(_context, _tape.Constant(x)).Item;
     }
 
     /// <inheritdoc/>
@@ -207,10 +250,36 @@ public sealed class ModelEvaluator : ILogDensityEvaluator, IDrawConstrainer
     {
         CheckLength(x.Length, nameof(x));
         CheckLength(gradient.Length, nameof(gradient));
-        using var session = _tape.Begin();
-        var position = _tape.Variable(x);
-        var lp = Run(position);
-        _tape.Backward(lp);
+        if (_replayNodes > 0)
+        {
+            if (_replayChecks >= ReplayChecks)
+            {
+                if (TryReplay(x, gradient, out double replayed))
+                {
+                    return replayed;
+                }
+            }
+            else
+            {
+                return CheckedReplay(x, gradient);
+            }
+        }
+
+        return Record(x, gradient);
+    }
+
+    // runs the body on the gradient tape; keeps the graph for replays when it can be replayed
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private double Record(ReadOnlySpan<double> x, Span<double> gradient)
+    {
+        LastGradientReplayed = false;
+        using var session = _gradTape.Begin();
+        long reads = _gradTape.ValueReads;
+        var position = _gradTape.Variable(x);
+        var lp = Run(_gradContext, position);
+        bool replayable = _replays && _gradTape.CanReplay && _gradTape.ValueReads == reads && _gradContext.DeclaredIds is null;
+        int output = _gradTape.Check(lp);
+        _gradTape.Backward(lp);
         if (lp.RequiresGrad)
         {
             position.Grad.CopyTo(gradient);
@@ -220,7 +289,69 @@ public sealed class ModelEvaluator : ILogDensityEvaluator, IDrawConstrainer
             gradient.Clear();
         }
 
-        return lp.Item;
+        _replayNodes = replayable ? _gradTape.Count : 0;
+        _replayPosition = _gradTape.Check(position);
+        _replayOutput = output;
+        return _gradTape.V(output)[0];
+    }
+
+    // the recorded graph at x: false when a guard of the recording fails (a value left a support the recording assumed)
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private bool TryReplay(ReadOnlySpan<double> x, Span<double> gradient, out double value)
+    {
+        using var session = _gradTape.BeginReplay();
+        x.CopyTo(_gradTape.V(_replayPosition));
+        if (!_gradTape.Replay(_replayNodes))
+        {
+            value = 0;
+            return false;
+        }
+
+        LastGradientReplayed = true;
+        int output = _replayOutput;
+        _gradTape.BackwardFrom(output);
+        if (_gradTape.Node(output).RequiresGrad)
+        {
+            _gradTape.GradOf(_replayPosition).CopyTo(gradient);
+        }
+        else
+        {
+            gradient.Clear();
+        }
+
+        value = _gradTape.V(output)[0];
+        return true;
+    }
+
+    // the first replays are compared, to the bit, with running the body again; a difference (a body that keeps state
+    // outside the model, say) ends replays for this model, and says so once
+    private double CheckedReplay(ReadOnlySpan<double> x, Span<double> gradient)
+    {
+        if (!TryReplay(x, gradient, out double replayed))
+        {
+            return Record(x, gradient);
+        }
+
+        if (_checkGradient.Length != gradient.Length)
+        {
+            _checkGradient = new double[gradient.Length];
+        }
+
+        gradient.CopyTo(_checkGradient);
+        double recorded = Record(x, gradient);
+        string? failure = !replayed.Equals(recorded)
+            ? FormattableString.Invariant($"a replay of the recorded graph gave the log-density {replayed} where running the body gave {recorded}.")
+            : Disagreement(gradient, _checkGradient, "replayed gradient", exact: true);
+        if (failure is not null)
+        {
+            _model.StopReplays(failure);
+            _replays = false;
+            _replayNodes = 0;
+            return recorded;
+        }
+
+        _replayChecks++;
+        return recorded;
     }
 
     /// <inheritdoc/>
@@ -291,15 +422,17 @@ public sealed class ModelEvaluator : ILogDensityEvaluator, IDrawConstrainer
         }
     }
 
-    private static string? Disagreement(ReadOnlySpan<double> rows, ReadOnlySpan<double> batched, string what)
+    private static string? Disagreement(ReadOnlySpan<double> rows, ReadOnlySpan<double> batched, string what, bool exact = false)
     {
         for (int i = 0; i < rows.Length; i++)
         {
             double r = rows[i], b = batched[i];
-            bool same = r.Equals(b) || Math.Abs(r - b) <= 1e-8 * Math.Max(1, Math.Max(Math.Abs(r), Math.Abs(b)));
+            bool same = r.Equals(b) || (!exact && Math.Abs(r - b) <= 1e-8 * Math.Max(1, Math.Max(Math.Abs(r), Math.Abs(b))));
             if (!same)
             {
-                return FormattableString.Invariant($"the batched {what} ({b}) disagreed with the point-by-point one ({r}) at entry {i}.");
+                return exact
+                    ? FormattableString.Invariant($"the {what} ({b}) disagreed with running the body ({r}) at entry {i}.")
+                    : FormattableString.Invariant($"the batched {what} ({b}) disagreed with the point-by-point one ({r}) at entry {i}.");
             }
         }
 
@@ -311,7 +444,7 @@ public sealed class ModelEvaluator : ILogDensityEvaluator, IDrawConstrainer
         int d = _model.Dimension;
         using var session = _tape.Begin();
         var position = _tape.BatchedVariable(points, n, d);
-        var lp = Run(position);
+        var lp = Run(_context, position);
         int li = _tape.Check(lp);
         if (lp.Shape != Shape.Vector(n) || !_tape.IsBatched(li))
         {
@@ -409,12 +542,12 @@ public sealed class ModelEvaluator : ILogDensityEvaluator, IDrawConstrainer
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private Var Run(Var position)
+    private Var Run(ModelContext context, Var position)
     {
-        _context.Begin(position);
-        _model.Model.Body(_context);
-        _context.End();
-        return _context.LogDensityTotal();
+        context.Begin(position);
+        _model.Model.Body(context);
+        context.End();
+        return context.LogDensityTotal();
     }
 
     private void CheckLength(int length, string name)

@@ -63,7 +63,7 @@ internal interface IFreshGradientWriter
 }
 
 /// <summary>Base of broadcasting binary ops: records the node and hands both input gradients to the op.</summary>
-internal abstract class BinaryOp : TapeOp, IBatchAware
+internal abstract class BinaryOp : TapeOp, IBatchAware, IReplayable
 {
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static Var Record(BinaryOp op, BinaryKind kind, Var a, Var b)
@@ -81,22 +81,38 @@ internal abstract class BinaryOp : TapeOp, IBatchAware
             // two single elements (the sums of log-density terms, a scalar parameter's arithmetic): no broadcasting
             // machinery, and the kind kept for a scalar backward pass
             int sid = tape.Push(op, sa, ai, bi);
-            double x = tape.V(ai)[0], y = tape.V(bi)[0];
-            tape.V(sid)[0] = kind switch
-            {
-                BinaryKind.Add => x + y,
-                BinaryKind.Subtract => x - y,
-                BinaryKind.Multiply => x * y,
-                _ => x / y,
-            };
             tape.Node(sid).I2 = (int)kind + 1;
+            tape.V(sid)[0] = Scalar(kind, tape.V(ai)[0], tape.V(bi)[0]);
             return tape.Wrap(sid);
         }
 
         var shape = Broadcasting.ResultShape(sa, sb, nameof(b));
         int id = tape.Push(op, shape, ai, bi);
+        tape.Node(id).I1 = (int)kind + 1;
         Broadcasting.Binary(kind, tape.V(ai), sa, tape.V(bi), sb, tape.V(id), shape);
         return tape.Wrap(id);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static double Scalar(BinaryKind kind, double x, double y) => kind switch
+    {
+        BinaryKind.Add => x + y,
+        BinaryKind.Subtract => x - y,
+        BinaryKind.Multiply => x * y,
+        _ => x / y,
+    };
+
+    // I2 holds the kind of a single-element node, I1 that of a broadcasting one (see Record)
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public sealed override void Replay(Tape tape, int id, ref NodeRecord node)
+    {
+        if (node.I2 != 0)
+        {
+            tape.V(id)[0] = Scalar((BinaryKind)(node.I2 - 1), tape.V(node.In0)[0], tape.V(node.In1)[0]);
+            return;
+        }
+
+        Broadcasting.Binary((BinaryKind)(node.I1 - 1), tape.V(node.In0), tape.Node(node.In0).Shape, tape.V(node.In1), tape.Node(node.In1).Shape, tape.V(id), node.Shape);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]

@@ -59,21 +59,7 @@ public static partial class Ops
         n.I0 = a;
         n.I1 = start;
         n.I2 = parts.Length;
-        Span<double> y = tape.V(id);
-        var (outer, _, inner) = sy.AroundAxis(a);
-        int offset = 0;
-        foreach (int pid in ids)
-        {
-            int block = tape.Node(pid).Shape[a] * inner;
-            ReadOnlySpan<double> pv = tape.V(pid);
-            for (int o = 0; o < outer; o++)
-            {
-                pv.Slice(o * block, block).CopyTo(y.Slice((o * total * inner) + offset, block));
-            }
-
-            offset += block;
-        }
-
+        ConcatOp.Forward(tape, id, in n);
         return tape.Wrap(id);
     }
 
@@ -114,9 +100,33 @@ public static partial class Ops
         }
     }
 
-    private sealed class ConcatOp : TapeOp
+    private sealed class ConcatOp : TapeOp, IReplayable
     {
         public static readonly ConcatOp Instance = new();
+
+        // the I2 inputs listed from I1, joined along axis I0
+        public static void Forward(Tape tape, int id, in NodeRecord node)
+        {
+            int a = node.I0;
+            var sy = node.Shape;
+            int total = sy[a];
+            Span<double> y = tape.V(id);
+            var (outer, _, inner) = sy.AroundAxis(a);
+            int offset = 0;
+            foreach (int pid in tape.Inputs(node.I1, node.I2))
+            {
+                int block = tape.Node(pid).Shape[a] * inner;
+                ReadOnlySpan<double> pv = tape.V(pid);
+                for (int o = 0; o < outer; o++)
+                {
+                    pv.Slice(o * block, block).CopyTo(y.Slice((o * total * inner) + offset, block));
+                }
+
+                offset += block;
+            }
+        }
+
+        public override void Replay(Tape tape, int id, ref NodeRecord node) => Forward(tape, id, in node);
 
         public override void Backward(Tape tape, int id, in NodeRecord node)
         {

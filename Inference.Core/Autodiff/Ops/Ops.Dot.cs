@@ -29,9 +29,11 @@ public static partial class Ops
         return tape.Wrap(id);
     }
 
-    private sealed class DotOp : TapeOp
+    private sealed class DotOp : TapeOp, IReplayable
     {
         public static readonly DotOp Instance = new();
+
+        public override void Replay(Tape tape, int id, ref NodeRecord node) => tape.V(id)[0] = TensorPrimitives.Dot(tape.V(node.In0), tape.V(node.In1));
 
         public override void Backward(Tape tape, int id, in NodeRecord node)
         {

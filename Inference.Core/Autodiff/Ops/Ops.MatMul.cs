@@ -61,24 +61,7 @@ public static partial class Ops
 
         int id = tape.Push(MatMulOp.Instance, sy, ai, bi);
         tape.Node(id).I0 = kind;
-        ReadOnlySpan<double> av = tape.V(ai), bv = tape.V(bi);
-        Span<double> y = tape.V(id);
-        int k = kA;
-        switch (kind)
-        {
-            case MatVec:
-                MatMulKernel.Gemv(av, bv, y, sa[0], k, accumulate: false);
-                break;
-            case VecMat:
-                y.Clear();
-                MatMulKernel.GemvTransposedAccumulate(bv, av, y, k, sb[1]);
-                break;
-            default:
-                int m = sa.Length / k;
-                MatMulKernel.Gemm(av, k, 1, bv, y, m, k, sb[1], accumulate: false);
-                break;
-        }
-
+        MatMulOp.Forward(tape, id, in tape.Node(id), sa, sb);
         return tape.Wrap(id);
     }
 
@@ -116,9 +99,34 @@ public static partial class Ops
     private const int MatVec = 1;
     private const int VecMat = 2;
 
-    private sealed class MatMulOp : TapeOp, IBatchAware
+    private sealed class MatMulOp : TapeOp, IBatchAware, IReplayable
     {
         public static readonly MatMulOp Instance = new();
+
+        // the product of kind I0 (MatVec, VecMat or MatMat) of the inputs, whose shapes are sa and sb
+        public static void Forward(Tape tape, int id, in NodeRecord node, Shape sa, Shape sb)
+        {
+            ReadOnlySpan<double> av = tape.V(node.In0), bv = tape.V(node.In1);
+            Span<double> y = tape.V(id);
+            int k = sa[sa.Rank - 1];
+            switch (node.I0)
+            {
+                case MatVec:
+                    MatMulKernel.Gemv(av, bv, y, sa[0], k, accumulate: false);
+                    break;
+                case VecMat:
+                    y.Clear();
+                    MatMulKernel.GemvTransposedAccumulate(bv, av, y, k, sb[1]);
+                    break;
+                default:
+                    int m = sa.Length / k;
+                    MatMulKernel.Gemm(av, k, 1, bv, y, m, k, sb[1], accumulate: false);
+                    break;
+            }
+        }
+
+        public override void Replay(Tape tape, int id, ref NodeRecord node) =>
+            Forward(tape, id, in node, tape.Node(node.In0).Shape, tape.Node(node.In1).Shape);
 
         public override void Backward(Tape tape, int id, in NodeRecord node)
         {

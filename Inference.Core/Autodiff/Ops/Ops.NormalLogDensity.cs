@@ -108,9 +108,11 @@ public static partial class Ops
     /// A location-scale log-density c − log σ + f(z), z = (x − μ)/σ, with f(z) = −z²/2 (normal, S2 = 0) or
     /// −(ν + 1)/2 · log(1 + z²/ν) (Student's t, S2 = ν); μ and σ are the inputs In1/In2 or the attributes S0/S1, c is S3.
     /// </summary>
-    private sealed class LocationScaleLogDensityOp : TapeOp, IBatchAware
+    private sealed class LocationScaleLogDensityOp : TapeOp, IBatchAware, IReplayable
     {
         public static readonly LocationScaleLogDensityOp Instance = new();
+
+        public override void Replay(Tape tape, int id, ref NodeRecord node) => Forward(tape, in node, tape.V(id));
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         private static double F(double z, double nu)

@@ -33,9 +33,14 @@ public static partial class Ops
     /// <summary>An alias of node <paramref name="xi"/> under <paramref name="shape"/> (same length), keeping its batch flag.</summary>
     internal static int View(Tape tape, int xi, Shape shape) => tape.PushAlias(ReshapeOp.Instance, shape, xi);
 
-    private sealed class ReshapeOp : TapeOp, IBatchAware
+    private sealed class ReshapeOp : TapeOp, IBatchAware, IReplayable
     {
         public static readonly ReshapeOp Instance = new();
+
+        // the value is the input's own buffer: nothing to recompute
+        public override void Replay(Tape tape, int id, ref NodeRecord node)
+        {
+        }
 
         public override void Backward(Tape tape, int id, in NodeRecord node)
         {

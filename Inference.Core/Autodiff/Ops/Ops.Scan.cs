@@ -42,9 +42,16 @@ public static partial class Ops
         return tape.Wrap(id);
     }
 
-    private sealed class ScanOp : TapeOp
+    private sealed class ScanOp : TapeOp, IReplayable
     {
         public static readonly ScanOp Instance = new();
+
+        public override void Replay(Tape tape, int id, ref NodeRecord node)
+        {
+            var shape = node.Shape;
+            int steps = shape[shape.Rank - 1];
+            Forward(tape.V(node.In0), tape.V(node.In1), tape.V(node.In2), tape.V(id), steps, shape.Length / steps);
+        }
 
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public static void Forward(ReadOnlySpan<double> a, ReadOnlySpan<double> b, ReadOnlySpan<double> h0, Span<double> h, int steps, int recursions)

@@ -27,29 +27,7 @@ public static partial class Ops
         ref NodeRecord n = ref tape.Node(id);
         n.I0 = a;
         n.I1 = start;
-        ReadOnlySpan<double> xv = tape.V(xi);
-        Span<double> y = tape.V(id);
-        int block = length * inner;
-        if (block < ShortBlock)
-        {
-            // short blocks (a column of a [batch, D, 2] parameter block): element copies, no span per block
-            for (int o = 0; o < outer; o++)
-            {
-                int from = ((o * len) + start) * inner, to = o * block;
-                for (int b = 0; b < block; b++)
-                {
-                    y[to + b] = xv[from + b];
-                }
-            }
-
-            return tape.Wrap(id);
-        }
-
-        for (int o = 0; o < outer; o++)
-        {
-            xv.Slice(((o * len) + start) * inner, block).CopyTo(y.Slice(o * block, block));
-        }
-
+        SliceOp.Forward(tape, id, in n);
         return tape.Wrap(id);
     }
 
@@ -81,9 +59,40 @@ public static partial class Ops
     // below this many elements per copied block, plain loops beat a span and a copy call per block
     private const int ShortBlock = 16;
 
-    private sealed class SliceOp : TapeOp, IBatchAware
+    private sealed class SliceOp : TapeOp, IBatchAware, IReplayable
     {
         public static readonly SliceOp Instance = new();
+
+        // elements I1 … I1 + length − 1 along axis I0 of the input
+        public static void Forward(Tape tape, int id, in NodeRecord node)
+        {
+            var (outer, len, inner) = tape.Node(node.In0).Shape.AroundAxis(node.I0);
+            int start = node.I1, length = node.Shape[node.I0];
+            ReadOnlySpan<double> xv = tape.V(node.In0);
+            Span<double> y = tape.V(id);
+            int block = length * inner;
+            if (block < ShortBlock)
+            {
+                // short blocks (a column of a [batch, D, 2] parameter block): element copies, no span per block
+                for (int o = 0; o < outer; o++)
+                {
+                    int from = ((o * len) + start) * inner, to = o * block;
+                    for (int b = 0; b < block; b++)
+                    {
+                        y[to + b] = xv[from + b];
+                    }
+                }
+
+                return;
+            }
+
+            for (int o = 0; o < outer; o++)
+            {
+                xv.Slice(((o * len) + start) * inner, block).CopyTo(y.Slice(o * block, block));
+            }
+        }
+
+        public override void Replay(Tape tape, int id, ref NodeRecord node) => Forward(tape, id, in node);
 
         public override void Backward(Tape tape, int id, in NodeRecord node)
         {
@@ -141,9 +150,11 @@ public static partial class Ops
         }
     }
 
-    private sealed class ElementOp : TapeOp
+    private sealed class ElementOp : TapeOp, IReplayable
     {
         public static readonly ElementOp Instance = new();
+
+        public override void Replay(Tape tape, int id, ref NodeRecord node) => tape.V(id)[0] = tape.V(node.In0)[node.I0];
 
         public override void Backward(Tape tape, int id, in NodeRecord node)
         {

@@ -42,38 +42,19 @@ public static partial class Ops
     private static Var ReduceAxisCore(Tape tape, int xi, int a, double scale)
     {
         var sx = tape.Node(xi).Shape;
-        var (outer, len, inner) = sx.AroundAxis(a);
         int id = tape.Push(SumAxisOp.Instance, sx.RemoveAxis(a), xi);
         ref NodeRecord n = ref tape.Node(id);
         n.S0 = scale;
         n.I0 = a;
-        ReadOnlySpan<double> xv = tape.V(xi);
-        Span<double> y = tape.V(id);
-        for (int o = 0; o < outer; o++)
-        {
-            if (inner == 1)
-            {
-                y[o] = scale * TensorPrimitives.Sum(xv.Slice(o * len, len));
-            }
-            else
-            {
-                var yRow = y.Slice(o * inner, inner);
-                yRow.Clear();
-                for (int k = 0; k < len; k++)
-                {
-                    TensorPrimitives.Add(yRow, xv.Slice(((o * len) + k) * inner, inner), yRow);
-                }
-
-                TensorPrimitives.Multiply(yRow, scale, yRow);
-            }
-        }
-
+        SumAxisOp.Forward(tape, id, in n);
         return tape.Wrap(id);
     }
 
-    private sealed class SumAllOp : TapeOp
+    private sealed class SumAllOp : TapeOp, IReplayable
     {
         public static readonly SumAllOp Instance = new();
+
+        public override void Replay(Tape tape, int id, ref NodeRecord node) => tape.V(id)[0] = node.S0 * TensorPrimitives.Sum(tape.V(node.In0));
 
         public override void Backward(Tape tape, int id, in NodeRecord node)
         {
@@ -85,9 +66,37 @@ public static partial class Ops
         }
     }
 
-    private sealed class SumAxisOp : TapeOp, IBatchAware
+    private sealed class SumAxisOp : TapeOp, IBatchAware, IReplayable
     {
         public static readonly SumAxisOp Instance = new();
+
+        public static void Forward(Tape tape, int id, in NodeRecord node)
+        {
+            var (outer, len, inner) = tape.Node(node.In0).Shape.AroundAxis(node.I0);
+            double scale = node.S0;
+            ReadOnlySpan<double> xv = tape.V(node.In0);
+            Span<double> y = tape.V(id);
+            for (int o = 0; o < outer; o++)
+            {
+                if (inner == 1)
+                {
+                    y[o] = scale * TensorPrimitives.Sum(xv.Slice(o * len, len));
+                }
+                else
+                {
+                    var yRow = y.Slice(o * inner, inner);
+                    yRow.Clear();
+                    for (int k = 0; k < len; k++)
+                    {
+                        TensorPrimitives.Add(yRow, xv.Slice(((o * len) + k) * inner, inner), yRow);
+                    }
+
+                    TensorPrimitives.Multiply(yRow, scale, yRow);
+                }
+            }
+        }
+
+        public override void Replay(Tape tape, int id, ref NodeRecord node) => Forward(tape, id, in node);
 
         public override void Backward(Tape tape, int id, in NodeRecord node)
         {

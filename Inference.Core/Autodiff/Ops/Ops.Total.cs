@@ -21,13 +21,7 @@ public static partial class Ops
         n.I1 = prior.Length;
         n.I2 = likelihood.Length;
         n.S0 = jacobian.Length;
-        double total = InOrder(tape, ids[..prior.Length]) + InOrder(tape, ids.Slice(prior.Length, likelihood.Length));
-        if (jacobian.Length > 0)
-        {
-            total += InOrder(tape, ids[(prior.Length + likelihood.Length)..]);
-        }
-
-        tape.V(id)[0] = total;
+        TotalOp.Forward(tape, id, in n);
         return tape.Wrap(id);
     }
 
@@ -48,9 +42,25 @@ public static partial class Ops
         return s;
     }
 
-    private sealed class TotalOp : TapeOp
+    private sealed class TotalOp : TapeOp, IReplayable
     {
         public static readonly TotalOp Instance = new();
+
+        // the inputs start at I0: I1 prior terms, I2 likelihood terms, S0 Jacobian terms
+        public static void Forward(Tape tape, int id, in NodeRecord node)
+        {
+            int priors = node.I1, likelihoods = node.I2, jacobians = (int)node.S0;
+            var ids = tape.Inputs(node.I0, priors + likelihoods + jacobians);
+            double total = InOrder(tape, ids[..priors]) + InOrder(tape, ids.Slice(priors, likelihoods));
+            if (jacobians > 0)
+            {
+                total += InOrder(tape, ids[(priors + likelihoods)..]);
+            }
+
+            tape.V(id)[0] = total;
+        }
+
+        public override void Replay(Tape tape, int id, ref NodeRecord node) => Forward(tape, id, in node);
 
         public override void Backward(Tape tape, int id, in NodeRecord node)
         {

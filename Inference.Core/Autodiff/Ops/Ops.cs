@@ -39,9 +39,12 @@ public static partial class Ops
 }
 
 /// <summary>Base of elementwise unary ops: forward, plus the derivative dy/dx for the backward pass.</summary>
-internal abstract class UnaryOp : TapeOp, IBatchAware
+internal abstract class UnaryOp : TapeOp, IBatchAware, IReplayable
 {
     public abstract void Forward(Tape tape, ReadOnlySpan<double> x, Span<double> y, in NodeRecord node);
+
+    // every unary node is recorded by Ops.Unary: its attributes, then Forward
+    public sealed override void Replay(Tape tape, int id, ref NodeRecord node) => Forward(tape, tape.V(node.In0), tape.V(id), in node);
 
     /// <summary>Writes dy/dx elementwise into <paramref name="d"/>.</summary>
     protected abstract void Derivative(Tape tape, ReadOnlySpan<double> x, ReadOnlySpan<double> y, Span<double> d, in NodeRecord node);
