@@ -65,6 +65,13 @@ public sealed class Tape
     /// <exception cref="InvalidOperationException">Another evaluation holds the tape.</exception>
     public TapeSession Begin()
     {
+        Claim();
+        Reset();
+        return new TapeSession(this);
+    }
+
+    private void Claim()
+    {
         if (Interlocked.Exchange(ref _inUse, 1) != 0)
         {
             throw new InvalidOperationException(Volatile.Read(ref _owner) == Environment.CurrentManagedThreadId
@@ -73,8 +80,6 @@ public sealed class Tape
         }
 
         Volatile.Write(ref _owner, Environment.CurrentManagedThreadId);
-        Reset();
-        return new TapeSession(this);
     }
 
     internal void End() => Volatile.Write(ref _inUse, 0);
@@ -493,12 +498,7 @@ public sealed class Tape
     /// </summary>
     internal TapeSession BeginReplay()
     {
-        if (Interlocked.Exchange(ref _inUse, 1) != 0)
-        {
-            throw new InvalidOperationException("Two evaluations on one tape at once: an evaluator (and its tape) is not thread-safe. Create one evaluator per thread or chain with density.CreateEvaluator().");
-        }
-
-        Volatile.Write(ref _owner, Environment.CurrentManagedThreadId);
+        Claim();
         return new TapeSession(this);
     }
 

@@ -139,7 +139,8 @@ public sealed class CompiledModel : IConstrainedDensity
     /// that can be replayed and read no value to choose what to record, its graph is kept and re-run at each new
     /// position without running the body, the same arithmetic and the same bits; the first replays of every evaluator
     /// are compared with running the body. Set it to false before creating evaluators for a body whose operations
-    /// depend on state outside the model that changes between evaluations (a field read by the body, say).
+    /// depend on state outside the model that changes between evaluations (a field read by the body, say), or whose side
+    /// effects must happen at every evaluation (counting evaluations, logging).
     /// </summary>
     public bool ReplaysRecordedGraph { get; set; } = true;
 
@@ -214,7 +215,7 @@ public sealed class ModelEvaluator : ILogDensityEvaluator, IDrawConstrainer
     private int _replayPosition;        // its position leaf
     private int _replayOutput;          // its log-density node
     private int _replayChecks;          // replays compared with a fresh recording so far
-    private double[] _checkGradient = [];
+    private readonly double[] _checkGradient;
 
     /// <summary>How many replays are compared with recording the body afresh before replays are trusted.</summary>
     internal const int ReplayChecks = 3;
@@ -227,6 +228,7 @@ public sealed class ModelEvaluator : ILogDensityEvaluator, IDrawConstrainer
         _gradContext = new ModelContext(_gradTape);
         _gradContext.Attach(model.Layout);
         _replays = model.ReplaysRecordedGraph && model.ReplayFallbackReason is null;
+        _checkGradient = new double[model.Dimension];
     }
 
     /// <summary>Whether the last gradient came from a replay of the recorded graph rather than from running the body.</summary>
@@ -239,6 +241,8 @@ public sealed class ModelEvaluator : ILogDensityEvaluator, IDrawConstrainer
     public double LogDensity(ReadOnlySpan<double> x)
     {
         CheckLength(x.Length, nameof(x));
+        // the gradient tape is claimed too: one evaluator is one evaluation at a time, whichever tape it runs on
+        using var claim = _gradTape.BeginReplay();
         using var session = _tape.Begin();
         using var scope = _tape.NoGrad();
         return Run(_context, _tape.Constant(x)).Item;
@@ -330,11 +334,6 @@ public sealed class ModelEvaluator : ILogDensityEvaluator, IDrawConstrainer
         if (!TryReplay(x, gradient, out double replayed))
         {
             return Record(x, gradient);
-        }
-
-        if (_checkGradient.Length != gradient.Length)
-        {
-            _checkGradient = new double[gradient.Length];
         }
 
         gradient.CopyTo(_checkGradient);
@@ -442,6 +441,8 @@ public sealed class ModelEvaluator : ILogDensityEvaluator, IDrawConstrainer
     private void Batched(ReadOnlySpan<double> points, Span<double> values, Span<double> gradients, int n)
     {
         int d = _model.Dimension;
+        // the gradient tape is claimed too: one evaluator is one evaluation at a time, whichever tape it runs on
+        using var claim = _gradTape.BeginReplay();
         using var session = _tape.Begin();
         var position = _tape.BatchedVariable(points, n, d);
         var lp = Run(_context, position);
@@ -489,6 +490,8 @@ public sealed class ModelEvaluator : ILogDensityEvaluator, IDrawConstrainer
     public LogDensityParts Parts(ReadOnlySpan<double> x)
     {
         CheckLength(x.Length, nameof(x));
+        // the gradient tape is claimed too: one evaluator is one evaluation at a time, whichever tape it runs on
+        using var claim = _gradTape.BeginReplay();
         using var session = _tape.Begin();
         using var scope = _tape.NoGrad();
         _context.Begin(_tape.Constant(x));
@@ -502,6 +505,8 @@ public sealed class ModelEvaluator : ILogDensityEvaluator, IDrawConstrainer
     {
         CheckLength(x.Length, nameof(x));
         var pointwise = new List<double>();
+        // the gradient tape is claimed too: one evaluator is one evaluation at a time, whichever tape it runs on
+        using var claim = _gradTape.BeginReplay();
         using var session = _tape.Begin();
         using var scope = _tape.NoGrad();
         _context.Begin(_tape.Constant(x), pointwise: pointwise);
@@ -523,6 +528,8 @@ public sealed class ModelEvaluator : ILogDensityEvaluator, IDrawConstrainer
             throw new ArgumentException($"destination has {destination.Length} entries; the model has {layout.ConstrainedNames.Count} constrained values.", nameof(destination));
         }
 
+        // the gradient tape is claimed too: one evaluator is one evaluation at a time, whichever tape it runs on
+        using var claim = _gradTape.BeginReplay();
         using var session = _tape.Begin();
         using var scope = _tape.NoGrad();
         // the body computes the parameters' constrained values (bounds may depend on other parameters) and the derived ones
