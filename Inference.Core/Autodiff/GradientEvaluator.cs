@@ -4,19 +4,40 @@ namespace Inference.Autodiff;
 /// Evaluates a scalar function of a flat vector and its gradient, reusing one tape: after the first
 /// call with a given graph, evaluation allocates nothing. Not thread-safe: create one per thread or chain.
 /// </summary>
-public sealed class GradientEvaluator
+/// <remarks>
+/// When the function records only ops that can be replayed and reads no value through <see cref="Var.Value"/> to choose
+/// what to record, its graph is recorded once and replayed at each new point (the same arithmetic, the same bits; the
+/// first replays are compared with recording afresh). Pass <c>replay: false</c> for a function whose operations depend on
+/// state outside it that changes between calls, or whose side effects must happen at every call.
+/// </remarks>
+public sealed class GradientEvaluator : IGradientRecorder
 {
     private readonly Func<Var, Var> _function;
     private readonly Tape _tape = new();
+    private readonly GraphReplay _replay;
+    private string? _replayFallback;
 
     /// <summary>Creates an evaluator of <paramref name="function"/> on vectors of length <paramref name="dimension"/>.</summary>
-    public GradientEvaluator(Func<Var, Var> function, int dimension)
+    /// <param name="function">The scalar function.</param>
+    /// <param name="dimension">The length of its input.</param>
+    /// <param name="replay">Whether gradients may replay the recorded graph (see the remarks).</param>
+    public GradientEvaluator(Func<Var, Var> function, int dimension, bool replay = true)
     {
         ArgumentNullException.ThrowIfNull(function);
         ArgumentOutOfRangeException.ThrowIfNegative(dimension);
         _function = function;
         Dimension = dimension;
+        _replay = new GraphReplay(_tape, dimension, replay, reason =>
+        {
+            _replayFallback = reason;
+            Console.Error.WriteLine($"Gradients record the function at every call: {reason}");
+        });
     }
+
+    /// <summary>Null unless a replay of the recorded graph disagreed with recording it afresh; then why (replays stopped).</summary>
+    public string? ReplayFallbackReason => _replayFallback;
+
+    internal bool LastGradientReplayed => _replay.LastReplayed;
 
     /// <summary>The length of the input vector.</summary>
     public int Dimension { get; }
@@ -42,9 +63,16 @@ public sealed class GradientEvaluator
             throw new ArgumentException($"The gradient buffer has {gradient.Length} elements; the dimension is {Dimension}.", nameof(gradient));
         }
 
+        return _replay.Evaluate(this, x, gradient);
+    }
+
+    double IGradientRecorder.Record(ReadOnlySpan<double> x, Span<double> gradient)
+    {
         using var session = _tape.Begin();
+        _replay.BeginRecording();
         var input = _tape.Variable(x);
         var y = _function(input);
+        _replay.EndRecording(input, y);
         double value = Scalar(y);
         _tape.Backward(y);
         if (y.RequiresGrad)

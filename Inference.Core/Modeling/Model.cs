@@ -199,26 +199,17 @@ public sealed class CompiledModel : IConstrainedDensity
 }
 
 /// <summary>Evaluates a <see cref="CompiledModel"/>. Not thread-safe: one per thread or chain.</summary>
-public sealed class ModelEvaluator : ILogDensityEvaluator, IDrawConstrainer
+public sealed class ModelEvaluator : ILogDensityEvaluator, IDrawConstrainer, IGradientRecorder
 {
     private readonly CompiledModel _model;
     private readonly Tape _tape = new();
     private readonly ModelContext _context;
 
     // Gradients run on their own tape, so that constraining a draw (or any other evaluation) between two gradients keeps
-    // the recorded graph: a body whose recording can be replayed (every op replays, nothing read a value to choose what
-    // to record) is recorded once and then replayed at each new position, skipping the body and the tape's bookkeeping.
+    // the recorded graph for replays (GraphReplay).
     private readonly Tape _gradTape = new();
     private readonly ModelContext _gradContext;
-    private bool _replays;
-    private int _replayNodes;           // nodes of the graph being replayed; 0 when there is none
-    private int _replayPosition;        // its position leaf
-    private int _replayOutput;          // its log-density node
-    private int _replayChecks;          // replays compared with a fresh recording so far
-    private readonly double[] _checkGradient;
-
-    /// <summary>How many replays are compared with recording the body afresh before replays are trusted.</summary>
-    internal const int ReplayChecks = 3;
+    private readonly GraphReplay _replay;
 
     internal ModelEvaluator(CompiledModel model)
     {
@@ -227,12 +218,11 @@ public sealed class ModelEvaluator : ILogDensityEvaluator, IDrawConstrainer
         _context.Attach(model.Layout);
         _gradContext = new ModelContext(_gradTape);
         _gradContext.Attach(model.Layout);
-        _replays = model.ReplaysRecordedGraph && model.ReplayFallbackReason is null;
-        _checkGradient = new double[model.Dimension];
+        _replay = new GraphReplay(_gradTape, model.Dimension, model.ReplaysRecordedGraph && model.ReplayFallbackReason is null, model.StopReplays);
     }
 
     /// <summary>Whether the last gradient came from a replay of the recorded graph rather than from running the body.</summary>
-    internal bool LastGradientReplayed { get; private set; }
+    internal bool LastGradientReplayed => _replay.LastReplayed;
 
     /// <inheritdoc/>
     public int Dimension => _model.Dimension;
@@ -254,35 +244,18 @@ public sealed class ModelEvaluator : ILogDensityEvaluator, IDrawConstrainer
     {
         CheckLength(x.Length, nameof(x));
         CheckLength(gradient.Length, nameof(gradient));
-        if (_replayNodes > 0)
-        {
-            if (_replayChecks >= ReplayChecks)
-            {
-                if (TryReplay(x, gradient, out double replayed))
-                {
-                    return replayed;
-                }
-            }
-            else
-            {
-                return CheckedReplay(x, gradient);
-            }
-        }
-
-        return Record(x, gradient);
+        return _replay.Evaluate(this, x, gradient);
     }
 
-    // runs the body on the gradient tape; keeps the graph for replays when it can be replayed
+    // runs the body on the gradient tape; the graph is kept for replays when it can be replayed
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private double Record(ReadOnlySpan<double> x, Span<double> gradient)
+    double IGradientRecorder.Record(ReadOnlySpan<double> x, Span<double> gradient)
     {
-        LastGradientReplayed = false;
         using var session = _gradTape.Begin();
-        long reads = _gradTape.ValueReads;
+        _replay.BeginRecording();
         var position = _gradTape.Variable(x);
         var lp = Run(_gradContext, position);
-        bool replayable = _replays && _gradTape.CanReplay && _gradTape.ValueReads == reads && _gradContext.DeclaredIds is null;
-        int output = _gradTape.Check(lp);
+        _replay.EndRecording(position, lp, allowed: _gradContext.DeclaredIds is null);
         _gradTape.Backward(lp);
         if (lp.RequiresGrad)
         {
@@ -293,64 +266,7 @@ public sealed class ModelEvaluator : ILogDensityEvaluator, IDrawConstrainer
             gradient.Clear();
         }
 
-        _replayNodes = replayable ? _gradTape.Count : 0;
-        _replayPosition = _gradTape.Check(position);
-        _replayOutput = output;
-        return _gradTape.V(output)[0];
-    }
-
-    // the recorded graph at x: false when a guard of the recording fails (a value left a support the recording assumed)
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private bool TryReplay(ReadOnlySpan<double> x, Span<double> gradient, out double value)
-    {
-        using var session = _gradTape.BeginReplay();
-        x.CopyTo(_gradTape.V(_replayPosition));
-        if (!_gradTape.Replay(_replayNodes))
-        {
-            value = 0;
-            return false;
-        }
-
-        LastGradientReplayed = true;
-        int output = _replayOutput;
-        _gradTape.BackwardFrom(output);
-        if (_gradTape.Node(output).RequiresGrad)
-        {
-            _gradTape.GradOf(_replayPosition).CopyTo(gradient);
-        }
-        else
-        {
-            gradient.Clear();
-        }
-
-        value = _gradTape.V(output)[0];
-        return true;
-    }
-
-    // the first replays are compared, to the bit, with running the body again; a difference (a body that keeps state
-    // outside the model, say) ends replays for this model, and says so once
-    private double CheckedReplay(ReadOnlySpan<double> x, Span<double> gradient)
-    {
-        if (!TryReplay(x, gradient, out double replayed))
-        {
-            return Record(x, gradient);
-        }
-
-        gradient.CopyTo(_checkGradient);
-        double recorded = Record(x, gradient);
-        string? failure = !replayed.Equals(recorded)
-            ? FormattableString.Invariant($"a replay of the recorded graph gave the log-density {replayed} where running the body gave {recorded}.")
-            : Disagreement(gradient, _checkGradient, "replayed gradient", exact: true);
-        if (failure is not null)
-        {
-            _model.StopReplays(failure);
-            _replays = false;
-            _replayNodes = 0;
-            return recorded;
-        }
-
-        _replayChecks++;
-        return recorded;
+        return _gradTape.V(_gradTape.Check(lp))[0];
     }
 
     /// <inheritdoc/>
@@ -421,17 +337,15 @@ public sealed class ModelEvaluator : ILogDensityEvaluator, IDrawConstrainer
         }
     }
 
-    private static string? Disagreement(ReadOnlySpan<double> rows, ReadOnlySpan<double> batched, string what, bool exact = false)
+    private static string? Disagreement(ReadOnlySpan<double> rows, ReadOnlySpan<double> batched, string what)
     {
         for (int i = 0; i < rows.Length; i++)
         {
             double r = rows[i], b = batched[i];
-            bool same = r.Equals(b) || (!exact && Math.Abs(r - b) <= 1e-8 * Math.Max(1, Math.Max(Math.Abs(r), Math.Abs(b))));
+            bool same = r.Equals(b) || Math.Abs(r - b) <= 1e-8 * Math.Max(1, Math.Max(Math.Abs(r), Math.Abs(b)));
             if (!same)
             {
-                return exact
-                    ? FormattableString.Invariant($"the {what} ({b}) disagreed with running the body ({r}) at entry {i}.")
-                    : FormattableString.Invariant($"the batched {what} ({b}) disagreed with the point-by-point one ({r}) at entry {i}.");
+                return FormattableString.Invariant($"the batched {what} ({b}) disagreed with the point-by-point one ({r}) at entry {i}.");
             }
         }
 
