@@ -154,4 +154,4 @@ for (name in names_run) {
 }
 cat(sprintf("%-42s %9s %9s %6.2f | %9s %9s %6.2f | %8s %8s %6.2f\n", "median ratio over the posteriors", "", "", median(ratios[, 1]), "", "",
             median(ratios[, 2]), "", "", median(ratios[, 3])))
-out <- file.path(work, "stan-side-by-side.csv"); write.csv(res, out, row.names = FALSE); cat("per-run figures:", out, "\n")
+out <- kv("out", file.path(work, "stan-side-by-side.csv")); write.csv(res, out, row.names = FALSE); cat("per-run figures:", out, "\n")
