@@ -19,18 +19,26 @@ public sealed class DualAveragingAdapter : IStepSizeAdapter
     public double Final => _dual.FinalStepSize;
 
     /// <inheritdoc/>
+    /// <remarks>
+    /// As Stan's services set it: the first window's μ is log(10ε) for the step size given (before the search), while the
+    /// warmup starts from the searched one; after each metric update μ is log(10ε) for the searched step size.
+    /// </remarks>
     public double Start(PhasePoint state, ILogDensityEvaluator target, Metric metric, double stepSize, Rng rng)
     {
-        double eps = StepSizeSearch.Find(state, target, metric, stepSize, rng);
-        _dual.Mu = Math.Log(10 * eps);
+        _dual.Mu = Math.Log(10 * stepSize);
         _dual.Restart();
-        return eps;
+        return StepSizeSearch.Find(state, target, metric, stepSize, rng);
     }
 
     /// <inheritdoc/>
     public double Learn(double acceptStat) => _dual.Learn(acceptStat);
 
     /// <inheritdoc/>
-    public double MetricChanged(PhasePoint state, ILogDensityEvaluator target, Metric metric, double stepSize, Rng rng) =>
-        Start(state, target, metric, stepSize, rng);
+    public double MetricChanged(PhasePoint state, ILogDensityEvaluator target, Metric metric, double stepSize, Rng rng)
+    {
+        double eps = StepSizeSearch.Find(state, target, metric, stepSize, rng);
+        _dual.Mu = Math.Log(10 * eps);
+        _dual.Restart();
+        return eps;
+    }
 }

@@ -46,15 +46,18 @@ public class NutsTests
 
     public static TheoryData<string, double> SoundPosteriors() => new()
     {
-        { "eight_schools-eight_schools_noncentered", 0.9 },
-        { "kidiq-kidscore_momiq", 0.9 },
-        { "sblrc-blr", 0.9 },
-        { "synth-gauss100_rot", 0.9 },
+        { "eight_schools-eight_schools_noncentered", 0.7 },
+        { "kidiq-kidscore_momiq", 0.7 },
+        { "sblrc-blr", 0.7 },
+        { "synth-gauss100_rot", 0.7 },
     };
 
     /// <summary>
     /// 4 chains × 1000 draws after 1000 warmup: every reference mean within 4 combined MCSEs (ours and the
-    /// reference's), R-hat below 1.01, and bulk ESS per 1000 gradients at least 0.9× Stan's (diagonal metric).
+    /// reference's), R-hat below 1.01, and bulk ESS per 1000 gradients at least 0.7× Stan's (diagonal metric). One run's
+    /// smallest ESS_bulk varies from seed to seed by about 15% (sd over mean; eight schools non-centered, 20 seeds:
+    /// 54–94 per 1000 gradients, median 70, against Stan's 66): 0.7× is two such sd below Stan's figure. Efficiency
+    /// against Stan over many seeds is measured by tools/stan-side-by-side.R, not here.
     /// </summary>
     [Theory]
     [MemberData(nameof(SoundPosteriors))]
