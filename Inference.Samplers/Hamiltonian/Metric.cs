@@ -94,6 +94,9 @@ public sealed class Metric
         return new Metric(MetricKind.Dense, dimension, diagonal, a, l);
     }
 
+    /// <summary>The diagonal of the inverse metric, unwrapped for the fused leapfrog.</summary>
+    internal double[] DiagonalArray => _diagonal;
+
     /// <summary>The diagonal of the inverse metric.</summary>
     public IReadOnlyList<double> InverseMetricDiagonal => _diagonal;
 

@@ -78,7 +78,6 @@ public sealed class Nuts : IMcmcKernel
         public Workspace(int d, int maxDepth)
         {
             Dimension = d;
-            Z = new PhasePoint(d);
             Forward = new PhasePoint(d);
             Backward = new PhasePoint(d);
             Sample = new PhasePoint(d);
@@ -105,15 +104,16 @@ public sealed class Nuts : IMcmcKernel
 
         public int Dimension { get; }
 
-        public PhasePoint Z { get; }
-
         public PhasePoint Forward { get; }
 
         public PhasePoint Backward { get; }
 
-        public PhasePoint Sample { get; }
+        // the sample and the proposal trade places (references) instead of copying a proposal that is taken
+#pragma warning disable SA1401, CA1051 // swapped by reference in the tree builder's hot path
+        public PhasePoint Sample;
 
-        public PhasePoint Propose { get; }
+        public PhasePoint Propose;
+#pragma warning restore SA1401, CA1051
 
         public double[] Scratch { get; }
 
@@ -161,7 +161,9 @@ public sealed class Nuts : IMcmcKernel
 
         public double[] RhoExtended { get; } = new double[d];
 
-        public PhasePoint ProposeFinal { get; } = new(d);
+#pragma warning disable SA1401, CA1051 // swapped by reference with the caller's proposal when the final half's is taken
+        public PhasePoint ProposeFinal = new(d);
+#pragma warning restore SA1401, CA1051
     }
 
     private readonly ref struct TreeBuilder
@@ -187,27 +189,20 @@ public sealed class Nuts : IMcmcKernel
         public Transition Transition(PhasePoint state, int maxDepth)
         {
             var w = _w;
-            var z = w.Z;
-            z.CopyFrom(state);
-            _metric.SampleMomentum(_rng, z.Momentum, w.Scratch);
-            _metric.Velocity(z.Momentum, z.Velocity);
-            w.Forward.CopyFrom(z);
-            w.Backward.CopyFrom(z);
-            w.Sample.CopyFrom(z);
-            w.Propose.CopyFrom(z);
-
-            SmallVector.Copy(z.Momentum, w.PFwdFwd);
-            SmallVector.Copy(z.Velocity, w.PSharpFwdFwd);
-            SmallVector.Copy(z.Momentum, w.PFwdBck);
-            SmallVector.Copy(z.Velocity, w.PSharpFwdBck);
-            SmallVector.Copy(z.Momentum, w.PBckFwd);
-            SmallVector.Copy(z.Velocity, w.PSharpBckFwd);
-            SmallVector.Copy(z.Momentum, w.PBckBck);
-            SmallVector.Copy(z.Velocity, w.PSharpBckBck);
-            SmallVector.Copy(z.Momentum, w.Rho);
+            // the momentum is drawn into the forward end; the backward end and the sample start as copies of it (the
+            // trajectory is integrated in place at its two ends; the proposal is always written before it is read)
+            var forward = w.Forward;
+            SmallVector.Copy(state.Position, forward.Position);
+            SmallVector.Copy(state.Gradient, forward.Gradient);
+            forward.LogDensity = state.LogDensity;
+            _metric.SampleMomentum(_rng, forward.Momentum, w.Scratch);
+            _metric.Velocity(forward.Momentum, forward.Velocity);
+            w.Backward.CopyFrom(forward);
+            w.Sample.CopyFrom(forward);
+            StartBuffers(w, forward.Momentum, forward.Velocity);
 
             double logSumWeight = 0;
-            double h0 = z.Hamiltonian;
+            double h0 = forward.Hamiltonian;
             int nLeapfrog = 0;
             double sumMetroProb = 0;
             int depth = 0;
@@ -221,22 +216,18 @@ public sealed class Nuts : IMcmcKernel
                 double logSumWeightSubtree = double.NegativeInfinity;
                 if (_rng.NextDouble() > 0.5)
                 {
-                    // extend forward from the forward end
-                    z.CopyFrom(w.Forward);
+                    // extend forward from the forward end (integrated in place)
                     SmallVector.Copy(w.Rho, w.RhoBackward);
                     SmallVector.Copy(w.PFwdBck, w.PBckFwd);
                     SmallVector.Copy(w.PSharpFwdBck, w.PSharpBckFwd);
-                    validSubtree = BuildTree(depth, w.Propose, w.PSharpFwdBck, w.PSharpFwdFwd, w.RhoForward, w.PFwdBck, w.PFwdFwd, h0, 1, ref nLeapfrog, ref logSumWeightSubtree, ref sumMetroProb, ref divergent);
-                    w.Forward.CopyFrom(z);
+                    validSubtree = BuildTree(depth, w.Forward, ref w.Propose, w.PSharpFwdBck, w.PSharpFwdFwd, w.RhoForward, w.PFwdBck, w.PFwdFwd, h0, 1, ref nLeapfrog, ref logSumWeightSubtree, ref sumMetroProb, ref divergent);
                 }
                 else
                 {
-                    z.CopyFrom(w.Backward);
                     SmallVector.Copy(w.Rho, w.RhoForward);
                     SmallVector.Copy(w.PBckFwd, w.PFwdBck);
                     SmallVector.Copy(w.PSharpBckFwd, w.PSharpFwdBck);
-                    validSubtree = BuildTree(depth, w.Propose, w.PSharpBckFwd, w.PSharpBckBck, w.RhoBackward, w.PBckFwd, w.PBckBck, h0, -1, ref nLeapfrog, ref logSumWeightSubtree, ref sumMetroProb, ref divergent);
-                    w.Backward.CopyFrom(z);
+                    validSubtree = BuildTree(depth, w.Backward, ref w.Propose, w.PSharpBckFwd, w.PSharpBckBck, w.RhoBackward, w.PBckFwd, w.PBckBck, h0, -1, ref nLeapfrog, ref logSumWeightSubtree, ref sumMetroProb, ref divergent);
                 }
 
                 if (!validSubtree)
@@ -246,25 +237,29 @@ public sealed class Nuts : IMcmcKernel
 
                 depth++;
                 // biased progressive sampling at the top level
-                if (logSumWeightSubtree > logSumWeight)
+                if (logSumWeightSubtree > logSumWeight || _rng.NextDouble() < Math.Exp(logSumWeightSubtree - logSumWeight))
                 {
-                    w.Sample.CopyFrom(w.Propose);
-                }
-                else if (_rng.NextDouble() < Math.Exp(logSumWeightSubtree - logSumWeight))
-                {
-                    w.Sample.CopyFrom(w.Propose);
+                    (w.Sample, w.Propose) = (w.Propose, w.Sample);
                 }
 
                 logSumWeight = LogSumExp(logSumWeight, logSumWeightSubtree);
 
                 // ρ = ρ_bck + ρ_fwd, then the three U-turn checks
                 Add(w.RhoBackward, w.RhoForward, w.Rho);
-                bool persist = Criterion(w.PSharpBckBck, w.PSharpFwdFwd, w.Rho);
+                // (a check whose verdict cannot change the outcome is skipped: the checks have no side effects)
+                if (!Criterion(w.PSharpBckBck, w.PSharpFwdFwd, w.Rho))
+                {
+                    break;
+                }
+
                 Add(w.RhoBackward, w.PFwdBck, w.RhoExtended);
-                persist &= Criterion(w.PSharpBckBck, w.PSharpFwdBck, w.RhoExtended);
+                if (!Criterion(w.PSharpBckBck, w.PSharpFwdBck, w.RhoExtended))
+                {
+                    break;
+                }
+
                 Add(w.RhoForward, w.PBckFwd, w.RhoExtended);
-                persist &= Criterion(w.PSharpBckFwd, w.PSharpFwdFwd, w.RhoExtended);
-                if (!persist)
+                if (!Criterion(w.PSharpBckFwd, w.PSharpFwdFwd, w.RhoExtended))
                 {
                     break;
                 }
@@ -282,9 +277,8 @@ public sealed class Nuts : IMcmcKernel
         }
 
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        private bool BuildTree(int depth, PhasePoint zPropose, double[] pSharpBeg, double[] pSharpEnd, double[] rho, double[] pBeg, double[] pEnd, double h0, int sign, ref int nLeapfrog, ref double logSumWeight, ref double sumMetroProb, ref bool divergent)
+        private bool BuildTree(int depth, PhasePoint z, ref PhasePoint zPropose, double[] pSharpBeg, double[] pSharpEnd, double[] rho, double[] pBeg, double[] pEnd, double h0, int sign, ref int nLeapfrog, ref double logSumWeight, ref double sumMetroProb, ref bool divergent)
         {
-            var z = _w.Z;
             if (depth == 0)
             {
                 Integrator.Leapfrog(z, _target, _metric, sign * _eps);
@@ -297,12 +291,7 @@ public sealed class Nuts : IMcmcKernel
 
                 logSumWeight = LogSumExp(logSumWeight, h0 - h);
                 sumMetroProb += h0 - h > 0 ? 1 : Math.Exp(h0 - h);
-                zPropose.CopyFrom(z);
-                SmallVector.Copy(z.Velocity, pSharpBeg);
-                SmallVector.Copy(z.Velocity, pSharpEnd);
-                Add(rho, z.Momentum, rho);
-                SmallVector.Copy(z.Momentum, pBeg);
-                SmallVector.Copy(z.Momentum, pEnd);
+                Leaf(z, zPropose, pSharpBeg, pSharpEnd, rho, pBeg, pEnd);
                 return !divergent;
             }
 
@@ -311,18 +300,16 @@ public sealed class Nuts : IMcmcKernel
             // the initial half
             double logSumWeightInit = double.NegativeInfinity;
             Array.Clear(level.RhoInit);
-            bool validInit = BuildTree(depth - 1, zPropose, pSharpBeg, level.PSharpInitEnd, level.RhoInit, pBeg, level.PInitEnd, h0, sign, ref nLeapfrog, ref logSumWeightInit, ref sumMetroProb, ref divergent);
+            bool validInit = BuildTree(depth - 1, z, ref zPropose, pSharpBeg, level.PSharpInitEnd, level.RhoInit, pBeg, level.PInitEnd, h0, sign, ref nLeapfrog, ref logSumWeightInit, ref sumMetroProb, ref divergent);
             if (!validInit)
             {
                 return false;
             }
 
-            // the final half
-            var proposeFinal = level.ProposeFinal;
-            proposeFinal.CopyFrom(z);
+            // the final half (its proposal is written by its first leaf before anything reads it)
             double logSumWeightFinal = double.NegativeInfinity;
             Array.Clear(level.RhoFinal);
-            bool validFinal = BuildTree(depth - 1, proposeFinal, level.PSharpFinalBeg, pSharpEnd, level.RhoFinal, level.PFinalBeg, pEnd, h0, sign, ref nLeapfrog, ref logSumWeightFinal, ref sumMetroProb, ref divergent);
+            bool validFinal = BuildTree(depth - 1, z, ref level.ProposeFinal, level.PSharpFinalBeg, pSharpEnd, level.RhoFinal, level.PFinalBeg, pEnd, h0, sign, ref nLeapfrog, ref logSumWeightFinal, ref sumMetroProb, ref divergent);
             if (!validFinal)
             {
                 return false;
@@ -331,13 +318,9 @@ public sealed class Nuts : IMcmcKernel
             // uniform multinomial merge inside the subtree
             double logSumWeightSubtree = LogSumExp(logSumWeightInit, logSumWeightFinal);
             logSumWeight = LogSumExp(logSumWeight, logSumWeightSubtree);
-            if (logSumWeightFinal > logSumWeightSubtree)
+            if (logSumWeightFinal > logSumWeightSubtree || _rng.NextDouble() < Math.Exp(logSumWeightFinal - logSumWeightSubtree))
             {
-                zPropose.CopyFrom(proposeFinal);
-            }
-            else if (_rng.NextDouble() < Math.Exp(logSumWeightFinal - logSumWeightSubtree))
-            {
-                zPropose.CopyFrom(proposeFinal);
+                (zPropose, level.ProposeFinal) = (level.ProposeFinal, zPropose);
             }
 
             // ρ_subtree = ρ_init + ρ_final, accumulated into the caller's ρ
@@ -345,13 +328,82 @@ public sealed class Nuts : IMcmcKernel
             Add(level.RhoInit, level.RhoFinal, rhoSubtree);
             bool persist = Criterion(pSharpBeg, pSharpEnd, rhoSubtree);
             Add(rho, rhoSubtree, rho);
+            if (!persist)
+            {
+                return false;
+            }
 
-            // U-turns between the two halves
+            // U-turns between the two halves (the second is not needed once the first has stopped the tree)
             Add(level.RhoInit, level.PFinalBeg, rhoSubtree);
-            persist &= Criterion(pSharpBeg, level.PSharpFinalBeg, rhoSubtree);
+            if (!Criterion(pSharpBeg, level.PSharpFinalBeg, rhoSubtree))
+            {
+                return false;
+            }
+
             Add(level.RhoFinal, level.PInitEnd, rhoSubtree);
-            persist &= Criterion(level.PSharpInitEnd, pSharpEnd, rhoSubtree);
-            return persist;
+            return Criterion(level.PSharpInitEnd, pSharpEnd, rhoSubtree);
+        }
+
+        // a leaf's bookkeeping in one pass: the proposal is the new point; its momentum and velocity are both ends of
+        // the one-point subtree, and its momentum is added to the caller's ρ
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static void Leaf(PhasePoint z, PhasePoint zPropose, double[] pSharpBeg, double[] pSharpEnd, double[] rho, double[] pBeg, double[] pEnd)
+        {
+            var x = z.Position;
+            var g = z.Gradient;
+            var p = z.Momentum;
+            var v = z.Velocity;
+            var xo = zPropose.Position;
+            var go = zPropose.Gradient;
+            var po = zPropose.Momentum;
+            var vo = zPropose.Velocity;
+            int d = x.Length;
+            if (g.Length != d || p.Length != d || v.Length != d || xo.Length != d || go.Length != d || po.Length != d || vo.Length != d
+                || pSharpBeg.Length != d || pSharpEnd.Length != d || rho.Length != d || pBeg.Length != d || pEnd.Length != d)
+            {
+                throw new InvalidOperationException("The tree's buffers differ in length.");
+            }
+
+            for (int i = 0; i < d; i++)
+            {
+                double pi = p[i], vi = v[i];
+                xo[i] = x[i];
+                go[i] = g[i];
+                po[i] = pi;
+                vo[i] = vi;
+                pSharpBeg[i] = vi;
+                pSharpEnd[i] = vi;
+                rho[i] += pi;
+                pBeg[i] = pi;
+                pEnd[i] = pi;
+            }
+
+            zPropose.LogDensity = z.LogDensity;
+        }
+
+        // the buffers of a new trajectory: every end's momentum and velocity, and ρ, are the initial point's
+        private static void StartBuffers(Workspace w, double[] p, double[] v)
+        {
+            int d = p.Length;
+            double[] pff = w.PFwdFwd, sff = w.PSharpFwdFwd, pfb = w.PFwdBck, sfb = w.PSharpFwdBck, pbf = w.PBckFwd, sbf = w.PSharpBckFwd, pbb = w.PBckBck, sbb = w.PSharpBckBck, rho = w.Rho;
+            if (v.Length != d || pff.Length != d || sff.Length != d || pfb.Length != d || sfb.Length != d || pbf.Length != d || sbf.Length != d || pbb.Length != d || sbb.Length != d || rho.Length != d)
+            {
+                throw new InvalidOperationException("The tree's buffers differ in length.");
+            }
+
+            for (int i = 0; i < d; i++)
+            {
+                double pi = p[i], vi = v[i];
+                pff[i] = pi;
+                sff[i] = vi;
+                pfb[i] = pi;
+                sfb[i] = vi;
+                pbf[i] = pi;
+                sbf[i] = vi;
+                pbb[i] = pi;
+                sbb[i] = vi;
+                rho[i] = pi;
+            }
         }
 
         private static bool Criterion(double[] pSharpMinus, double[] pSharpPlus, double[] rho) =>
