@@ -5,7 +5,11 @@
 # adapt_delta 0.8, random inits in (-2, 2)), chains one after another on one core; seconds are the sampling phase's
 # CPU seconds (Stan's clock(); ours the process CPU time between the end of each chain's warmup and its end).
 #
-#   Rscript tools/stan-side-by-side.R [rounds=3] [posteriors=all|name,name,...]
+#   taskset -c 0 Rscript tools/stan-side-by-side.R [rounds=3] [posteriors=all|name,name,...] [out=runs.csv]
+#
+# Pin it to one core (taskset): both sides then run on the same core (the two cores of a shared machine can differ by
+# 40%). The smallest ESS over 4 chains is heavy-tailed on funnels and bananas: use 20-30 rounds there. out= keeps the
+# per-run figures (default: a file in R's temporary folder, gone when R exits).
 #
 # Prints, per posterior, medians over rounds of: us per gradient including the sampler (sampling CPU seconds /
 # leapfrog steps), draws/s, min ESS_bulk over the parameters per second and per 1000 gradients; the ratios are
