@@ -14,7 +14,7 @@ public class ReplayTests
     [MemberData(nameof(Cases))]
     public void Op_ReplayedAtNewInputs_EqualsRecordingThere_ToTheBit(OpGradientTests.OpCase c)
     {
-        var rng = new Random(Seeds.OpInputs ^ c.Name.GetHashCode(StringComparison.Ordinal) ^ 0x5eed);
+        var rng = new Random(Seeds.For(c.Name, Seeds.OpInputs ^ 0x5eed));
         var first = c.Inputs(rng);
         var second = c.Inputs(rng);
 
@@ -67,6 +67,7 @@ public class ReplayTests
             "sqrt", "sigmoid", "log-sigmoid", "softplus", "tanh", "sum all", "sum axis 0", "matmul", "matvec", "vecmat", "dot",
             "slice last", "slice rows", "concat last", "concat scalars and a vector", "reshape", "scan, scalar coefficient",
             "scan, rows of recursions", "normal density, all tape values", "student-t density, nu 3.5", "half-cauchy density",
+            "gather rows", "gather last with repeats", "logsumexp all", "logsumexp axis 1", "where", "mask", "cumsum",
         ];
         foreach (var c in OpGradientTests.All.Where(c => expected.Contains(c.Name)))
         {

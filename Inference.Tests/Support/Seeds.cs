@@ -7,6 +7,21 @@ internal static class Seeds
     public const int MatMulSizes = 7031;
     public const int Logistic = 424242;
     public const int Fits = 5150;
+
+    /// <summary>
+    /// A seed for the case named <paramref name="name"/>, the same in every process (FNV-1a of its characters):
+    /// string.GetHashCode is randomized per process, so a seed made from it would change from run to run.
+    /// </summary>
+    public static int For(string name, int seed)
+    {
+        uint h = 2166136261;
+        foreach (char c in name)
+        {
+            h = (h ^ c) * 16777619;
+        }
+
+        return (int)h ^ seed;
+    }
 }
 
 /// <summary>Random tensors for tests, from an explicit seed.</summary>

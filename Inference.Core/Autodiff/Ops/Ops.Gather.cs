@@ -20,39 +20,12 @@ public static partial class Ops
         }
 
         int a = sx.NormalizeAxis(axis, nameof(axis));
-        var (outer, len, inner) = sx.AroundAxis(a);
-        CheckIndices(index, len, nameof(index));
+        CheckIndices(index, sx[a], nameof(index));
         int id = tape.Push(GatherOp.Instance, sx.WithAxis(a, index.Length), xi);
         ref NodeRecord n = ref tape.Node(id);
         n.I0 = a;
         n.Aux = index;
-        ReadOnlySpan<double> xv = tape.V(xi);
-        Span<double> y = tape.V(id);
-        int m = index.Length;
-        if (inner == 1)
-        {
-            // the common case (columns of a batch): element copies, no span per element
-            for (int o = 0; o < outer; o++)
-            {
-                var src = xv.Slice(o * len, len);
-                var dst = y.Slice(o * m, m);
-                for (int j = 0; j < m; j++)
-                {
-                    dst[j] = src[index[j]];
-                }
-            }
-        }
-        else
-        {
-            for (int o = 0; o < outer; o++)
-            {
-                for (int j = 0; j < m; j++)
-                {
-                    xv.Slice(((o * len) + index[j]) * inner, inner).CopyTo(y.Slice(((o * m) + j) * inner, inner));
-                }
-            }
-        }
-
+        GatherOp.Forward(tape, id, in n);
         return tape.Wrap(id);
     }
 
@@ -89,9 +62,44 @@ public static partial class Ops
         }
     }
 
-    private sealed class GatherOp : TapeOp
+    private sealed class GatherOp : TapeOp, IReplayable
     {
         public static readonly GatherOp Instance = new();
+
+        // y[…, j, …] = x[…, index[j], …] along axis I0, the index in Aux
+        public static void Forward(Tape tape, int id, in NodeRecord node)
+        {
+            var index = (int[])node.Aux!;
+            var (outer, len, inner) = tape.Node(node.In0).Shape.AroundAxis(node.I0);
+            ReadOnlySpan<double> xv = tape.V(node.In0);
+            Span<double> y = tape.V(id);
+            int m = index.Length;
+            if (inner == 1)
+            {
+                // the common case (columns of a batch): element copies, no span per element
+                for (int o = 0; o < outer; o++)
+                {
+                    var src = xv.Slice(o * len, len);
+                    var dst = y.Slice(o * m, m);
+                    for (int j = 0; j < m; j++)
+                    {
+                        dst[j] = src[index[j]];
+                    }
+                }
+
+                return;
+            }
+
+            for (int o = 0; o < outer; o++)
+            {
+                for (int j = 0; j < m; j++)
+                {
+                    xv.Slice(((o * len) + index[j]) * inner, inner).CopyTo(y.Slice(((o * m) + j) * inner, inner));
+                }
+            }
+        }
+
+        public override void Replay(Tape tape, int id, ref NodeRecord node) => Forward(tape, id, in node);
 
         public override void Backward(Tape tape, int id, in NodeRecord node)
         {

@@ -12,8 +12,7 @@ public static partial class Ops
         int xi = tape.Check(x);
         int id = tape.Push(LogSumExpOp.Instance, Shape.Scalar, xi);
         tape.Node(id).I0 = -1;
-        ReadOnlySpan<double> xv = tape.V(xi);
-        tape.V(id)[0] = Elementwise.LogSumExpRow(xv, tape.Scratch(0, xv.Length));
+        LogSumExpOp.Forward(tape, id, in tape.Node(id));
         return tape.Wrap(id);
     }
 
@@ -24,38 +23,51 @@ public static partial class Ops
         int xi = tape.Check(x);
         var sx = tape.Node(xi).Shape;
         int a = sx.NormalizeAxis(axis, nameof(axis));
-        var (outer, len, inner) = sx.AroundAxis(a);
         int id = tape.Push(LogSumExpOp.Instance, sx.RemoveAxis(a), xi);
         tape.Node(id).I0 = a;
-        ReadOnlySpan<double> xv = tape.V(xi);
-        Span<double> y = tape.V(id);
-        var line = tape.Scratch(0, len);
-        var work = tape.Scratch(1, len);
-        for (int o = 0; o < outer; o++)
-        {
-            for (int i = 0; i < inner; i++)
-            {
-                ReadOnlySpan<double> row;
-                if (inner == 1)
-                {
-                    row = xv.Slice(o * len, len);
-                }
-                else
-                {
-                    Elementwise.GatherLine(xv, o, i, len, inner, line);
-                    row = line;
-                }
-
-                y[(o * inner) + i] = Elementwise.LogSumExpRow(row, work);
-            }
-        }
-
+        LogSumExpOp.Forward(tape, id, in tape.Node(id));
         return tape.Wrap(id);
     }
 
-    private sealed class LogSumExpOp : TapeOp
+    private sealed class LogSumExpOp : TapeOp, IReplayable
     {
         public static readonly LogSumExpOp Instance = new();
+
+        // over all elements (I0 = −1) or along axis I0
+        public static void Forward(Tape tape, int id, in NodeRecord node)
+        {
+            ReadOnlySpan<double> xv = tape.V(node.In0);
+            if (node.I0 < 0)
+            {
+                tape.V(id)[0] = Elementwise.LogSumExpRow(xv, tape.Scratch(0, xv.Length));
+                return;
+            }
+
+            var (outer, len, inner) = tape.Node(node.In0).Shape.AroundAxis(node.I0);
+            Span<double> y = tape.V(id);
+            var line = tape.Scratch(0, len);
+            var work = tape.Scratch(1, len);
+            for (int o = 0; o < outer; o++)
+            {
+                for (int i = 0; i < inner; i++)
+                {
+                    ReadOnlySpan<double> row;
+                    if (inner == 1)
+                    {
+                        row = xv.Slice(o * len, len);
+                    }
+                    else
+                    {
+                        Elementwise.GatherLine(xv, o, i, len, inner, line);
+                        row = line;
+                    }
+
+                    y[(o * inner) + i] = Elementwise.LogSumExpRow(row, work);
+                }
+            }
+        }
+
+        public override void Replay(Tape tape, int id, ref NodeRecord node) => Forward(tape, id, in node);
 
         // dx = g · exp(x − y): the softmax along the reduced axis.
         public override void Backward(Tape tape, int id, in NodeRecord node)

@@ -39,20 +39,31 @@ public static partial class Ops
         int id = tape.Push(WhereOp.Instance, shape, ai, bi);
         ref NodeRecord n = ref tape.Node(id);
         n.Aux = condition;
-        ReadOnlySpan<double> av = tape.V(ai);
-        ReadOnlySpan<double> bv = bi >= 0 ? tape.V(bi) : default;
-        Span<double> y = tape.V(id);
-        for (int i = 0; i < y.Length; i++)
-        {
-            y[i] = condition[i] ? av[i] : (bi >= 0 ? bv[i] : fill);
-        }
-
+        n.S0 = fill;
+        WhereOp.Forward(tape, id, in n);
         return tape.Wrap(id);
     }
 
-    private sealed class WhereOp : TapeOp, IBatchAware
+    private sealed class WhereOp : TapeOp, IBatchAware, IReplayable
     {
         public static readonly WhereOp Instance = new();
+
+        // condition (Aux) ? a : (b, or the fill S0 when there is no b)
+        public static void Forward(Tape tape, int id, in NodeRecord node)
+        {
+            var condition = (bool[])node.Aux!;
+            int bi = node.In1;
+            double fill = node.S0;
+            ReadOnlySpan<double> av = tape.V(node.In0);
+            ReadOnlySpan<double> bv = bi >= 0 ? tape.V(bi) : default;
+            Span<double> y = tape.V(id);
+            for (int i = 0; i < y.Length; i++)
+            {
+                y[i] = condition[i] ? av[i] : (bi >= 0 ? bv[i] : fill);
+            }
+        }
+
+        public override void Replay(Tape tape, int id, ref NodeRecord node) => Forward(tape, id, in node);
 
         public override void Backward(Tape tape, int id, in NodeRecord node)
         {
