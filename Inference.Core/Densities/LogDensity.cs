@@ -14,12 +14,15 @@ public static class LogDensity
 {
     /// <summary>
     /// A log-density written as tape code: <paramref name="function"/> maps the position (a vector
-    /// <see cref="Var"/> of length <paramref name="dimension"/>) to a scalar. Gradients come from reverse-mode AD.
+    /// <see cref="Var"/> of length <paramref name="dimension"/>) to a scalar. Gradients come from reverse-mode AD; the
+    /// recorded graph is replayed at new positions (see <see cref="GradientEvaluator"/>) unless <paramref name="replay"/> is
+    /// false, which a function whose operations depend on state outside it that changes between calls (a temperature
+    /// field, say), or whose side effects must happen at every call, needs.
     /// </summary>
-    public static ILogDensity FromTape(int dimension, Func<Var, Var> function, IReadOnlyList<string>? coordinateNames = null)
+    public static ILogDensity FromTape(int dimension, Func<Var, Var> function, IReadOnlyList<string>? coordinateNames = null, bool replay = true)
     {
         ArgumentNullException.ThrowIfNull(function);
-        return new TapeLogDensity(dimension, function, Names(dimension, coordinateNames));
+        return new TapeLogDensity(dimension, function, Names(dimension, coordinateNames), replay);
     }
 
     /// <summary>
@@ -105,13 +108,13 @@ public static class LogDensity
         return batch;
     }
 
-    private sealed class TapeLogDensity(int dimension, Func<Var, Var> function, IReadOnlyList<string> names) : ILogDensity
+    private sealed class TapeLogDensity(int dimension, Func<Var, Var> function, IReadOnlyList<string> names, bool replay) : ILogDensity
     {
         public int Dimension => dimension;
 
         public IReadOnlyList<string> CoordinateNames => names;
 
-        public ILogDensityEvaluator CreateEvaluator() => new Evaluator(new GradientEvaluator(function, dimension));
+        public ILogDensityEvaluator CreateEvaluator() => new Evaluator(new GradientEvaluator(function, dimension, replay));
 
         private sealed class Evaluator(GradientEvaluator inner) : ILogDensityEvaluator
         {

@@ -167,6 +167,29 @@ public class ReplayFunctionTests
     }
 
     [Fact]
+    public void TapeDensityWithOutsideState_CanOptOutOfReplays()
+    {
+        // a tempered target: the temperature is read from outside the function and changed after the checked replays, so a
+        // replayed graph keeps the old one; LogDensity.FromTape must offer the opt-out GradientEvaluator has
+        double temperature = 1;
+        Var Tempered(Var x) => -0.5 * temperature * Ops.Sum(Ops.Square(x));
+        var replayed = Inference.Densities.LogDensity.FromTape(1, Tempered).CreateEvaluator();
+        var plain = Inference.Densities.LogDensity.FromTape(1, Tempered, replay: false).CreateEvaluator();
+        var g = new double[1];
+        for (int k = 0; k < GraphReplay.Checks + 3; k++)
+        {
+            replayed.LogDensityAndGradient([0.1 * k], g);
+            plain.LogDensityAndGradient([0.1 * k], g);
+        }
+
+        temperature = 3;
+        Assert.Equal(-0.5 * 0.25, replayed.LogDensityAndGradient([0.5], g));
+        Assert.Equal(-0.5, g[0]);
+        Assert.Equal(-0.5 * 3 * 0.25, plain.LogDensityAndGradient([0.5], g), 1e-15);
+        Assert.Equal(-1.5, g[0], 1e-15);
+    }
+
+    [Fact]
     public void FunctionWithAVectorOutput_IsNeverReplayed_AndStillRefused()
     {
         var ev = new GradientEvaluator(x => Ops.Square(x), 2);
