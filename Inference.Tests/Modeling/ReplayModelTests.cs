@@ -128,6 +128,39 @@ public class ReplayModelTests
         Assert.Contains("recording it afresh", model.ReplayFallbackReason);
         Assert.False(ev.LastGradientReplayed);
     }
+
+    [Fact]
+    public void OutsideStateCaughtByOneEvaluator_StopsTheReplaysOfTheModelsOtherEvaluators()
+    {
+        // two chains' evaluators: the second passed its checked replays while the shift stood still; the first then caught
+        // the shift changing, and the model reports that gradients run the body: the second must not keep a stale graph
+        double shift = 0;
+        var model = Model.Create("outside-state-2", m =>
+        {
+            var x = m.Parameter("x");
+            m.Prior(Normal.LogProb(x, shift, 1.0));
+        }).Compile();
+        var first = model.CreateModelEvaluator();
+        var second = model.CreateModelEvaluator();
+        var g = new double[1];
+        for (int k = 0; k < GraphReplay.Checks + 3; k++)
+        {
+            second.LogDensityAndGradient([0.25], g);
+        }
+
+        Assert.True(second.LastGradientReplayed);
+        for (int k = 0; k < GraphReplay.Checks + 2 && model.ReplayFallbackReason is null; k++)
+        {
+            shift = k + 1;
+            first.LogDensityAndGradient([0.25], g);
+        }
+
+        Assert.NotNull(model.ReplayFallbackReason);
+        shift = 10;
+        Assert.Equal(MN.Normal.PDFLn(10, 1.0, 0.25), second.LogDensityAndGradient([0.25], g), 1e-12);
+        Assert.Equal(10 - 0.25, g[0], 1e-12);
+        Assert.False(second.LastGradientReplayed);
+    }
 }
 
 /// <summary>Replays of a plain differentiable function's graph (<see cref="GradientEvaluator"/>, LogDensity.FromTape).</summary>
