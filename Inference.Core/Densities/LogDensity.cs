@@ -114,15 +114,32 @@ public static class LogDensity
 
         public IReadOnlyList<string> CoordinateNames => names;
 
-        public ILogDensityEvaluator CreateEvaluator() => new Evaluator(new GradientEvaluator(function, dimension, replay));
+        // set once any evaluator's replay disagreed with running the function: every evaluator of it records from then on
+        private volatile bool _replaysStopped;
 
-        private sealed class Evaluator(GradientEvaluator inner) : ILogDensityEvaluator
+        public ILogDensityEvaluator CreateEvaluator() => new Evaluator(this, new GradientEvaluator(function, dimension, replay && !_replaysStopped));
+
+        private sealed class Evaluator(TapeLogDensity owner, GradientEvaluator inner) : ILogDensityEvaluator
         {
             public int Dimension => inner.Dimension;
 
             public double LogDensity(ReadOnlySpan<double> x) => inner.Value(x);
 
-            public double LogDensityAndGradient(ReadOnlySpan<double> x, Span<double> gradient) => inner.ValueAndGradient(x, gradient);
+            public double LogDensityAndGradient(ReadOnlySpan<double> x, Span<double> gradient)
+            {
+                if (owner._replaysStopped)
+                {
+                    inner.StopReplays();
+                }
+
+                double value = inner.ValueAndGradient(x, gradient);
+                if (inner.ReplayFallbackReason is not null)
+                {
+                    owner._replaysStopped = true;
+                }
+
+                return value;
+            }
 
             public void LogDensityAndGradientBatch(ReadOnlySpan<double> points, Span<double> values, Span<double> gradients) =>
                 BatchByRows(this, points, values, gradients);

@@ -223,6 +223,32 @@ public class ReplayFunctionTests
     }
 
     [Fact]
+    public void TapeDensityWithOutsideState_CaughtByOneEvaluator_StopsTheOthers()
+    {
+        // as for a compiled model: one evaluator of a FromTape density catching the outside state stops every other's replays
+        double shift = 0;
+        var density = Inference.Densities.LogDensity.FromTape(1, x => -0.5 * Ops.Sum(Ops.Square(x - shift)));
+        var first = density.CreateEvaluator();
+        var second = density.CreateEvaluator();
+        var g = new double[1];
+        for (int k = 0; k < GraphReplay.Checks + 3; k++)
+        {
+            second.LogDensityAndGradient([0.25], g);
+        }
+
+        for (int k = 0; k < GraphReplay.Checks + 2; k++)
+        {
+            shift = k + 1;
+            first.LogDensityAndGradient([0.25], g);
+        }
+
+        shift = 10;
+        Assert.Equal(-0.5 * 9.75 * 9.75, second.LogDensityAndGradient([0.25], g), 1e-12);
+        Assert.Equal(9.75, g[0], 1e-12);
+        Assert.Equal(-0.5 * 9.75 * 9.75, density.CreateEvaluator().LogDensityAndGradient([0.25], g), 1e-12);
+    }
+
+    [Fact]
     public void FunctionWithAVectorOutput_IsNeverReplayed_AndStillRefused()
     {
         var ev = new GradientEvaluator(x => Ops.Square(x), 2);
