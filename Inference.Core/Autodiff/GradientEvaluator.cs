@@ -39,6 +39,9 @@ public sealed class GradientEvaluator : IGradientRecorder
 
     internal bool LastGradientReplayed => _replay.LastReplayed;
 
+    /// <summary>Ends replays: gradients record the function at every call from now on.</summary>
+    internal void StopReplays() => _replay.Stop();
+
     /// <summary>The length of the input vector.</summary>
     public int Dimension { get; }
 

@@ -57,6 +57,13 @@ internal sealed class GraphReplay(Tape tape, int dimension, bool enabled, Action
         return recorder.Record(x, gradient);
     }
 
+    /// <summary>Ends replays (another evaluator of the same code found that replays disagree with recording): records from now on.</summary>
+    public void Stop()
+    {
+        _enabled = false;
+        _nodes = 0;
+    }
+
     /// <summary>Call after resetting the tape and before recording (counts the public value reads from here).</summary>
     public void BeginRecording() => _reads = tape.ValueReads;
 

@@ -14,12 +14,15 @@ public static class LogDensity
 {
     /// <summary>
     /// A log-density written as tape code: <paramref name="function"/> maps the position (a vector
-    /// <see cref="Var"/> of length <paramref name="dimension"/>) to a scalar. Gradients come from reverse-mode AD.
+    /// <see cref="Var"/> of length <paramref name="dimension"/>) to a scalar. Gradients come from reverse-mode AD; the
+    /// recorded graph is replayed at new positions (see <see cref="GradientEvaluator"/>) unless <paramref name="replay"/> is
+    /// false, which a function whose operations depend on state outside it that changes between calls (a temperature
+    /// field, say), or whose side effects must happen at every call, needs.
     /// </summary>
-    public static ILogDensity FromTape(int dimension, Func<Var, Var> function, IReadOnlyList<string>? coordinateNames = null)
+    public static ILogDensity FromTape(int dimension, Func<Var, Var> function, IReadOnlyList<string>? coordinateNames = null, bool replay = true)
     {
         ArgumentNullException.ThrowIfNull(function);
-        return new TapeLogDensity(dimension, function, Names(dimension, coordinateNames));
+        return new TapeLogDensity(dimension, function, Names(dimension, coordinateNames), replay);
     }
 
     /// <summary>
@@ -105,21 +108,38 @@ public static class LogDensity
         return batch;
     }
 
-    private sealed class TapeLogDensity(int dimension, Func<Var, Var> function, IReadOnlyList<string> names) : ILogDensity
+    private sealed class TapeLogDensity(int dimension, Func<Var, Var> function, IReadOnlyList<string> names, bool replay) : ILogDensity
     {
         public int Dimension => dimension;
 
         public IReadOnlyList<string> CoordinateNames => names;
 
-        public ILogDensityEvaluator CreateEvaluator() => new Evaluator(new GradientEvaluator(function, dimension));
+        // set once any evaluator's replay disagreed with running the function: every evaluator of it records from then on
+        private volatile bool _replaysStopped;
 
-        private sealed class Evaluator(GradientEvaluator inner) : ILogDensityEvaluator
+        public ILogDensityEvaluator CreateEvaluator() => new Evaluator(this, new GradientEvaluator(function, dimension, replay && !_replaysStopped));
+
+        private sealed class Evaluator(TapeLogDensity owner, GradientEvaluator inner) : ILogDensityEvaluator
         {
             public int Dimension => inner.Dimension;
 
             public double LogDensity(ReadOnlySpan<double> x) => inner.Value(x);
 
-            public double LogDensityAndGradient(ReadOnlySpan<double> x, Span<double> gradient) => inner.ValueAndGradient(x, gradient);
+            public double LogDensityAndGradient(ReadOnlySpan<double> x, Span<double> gradient)
+            {
+                if (owner._replaysStopped)
+                {
+                    inner.StopReplays();
+                }
+
+                double value = inner.ValueAndGradient(x, gradient);
+                if (inner.ReplayFallbackReason is not null)
+                {
+                    owner._replaysStopped = true;
+                }
+
+                return value;
+            }
 
             public void LogDensityAndGradientBatch(ReadOnlySpan<double> points, Span<double> values, Span<double> gradients) =>
                 BatchByRows(this, points, values, gradients);

@@ -244,6 +244,12 @@ public sealed class ModelEvaluator : ILogDensityEvaluator, IDrawConstrainer, IGr
     {
         CheckLength(x.Length, nameof(x));
         CheckLength(gradient.Length, nameof(gradient));
+        if (_model.ReplayFallbackReason is not null)
+        {
+            // another evaluator of the model (another chain) caught a replay disagreeing with the body: none replays now
+            _replay.Stop();
+        }
+
         return _replay.Evaluate(this, x, gradient);
     }
 

@@ -128,6 +128,39 @@ public class ReplayModelTests
         Assert.Contains("recording it afresh", model.ReplayFallbackReason);
         Assert.False(ev.LastGradientReplayed);
     }
+
+    [Fact]
+    public void OutsideStateCaughtByOneEvaluator_StopsTheReplaysOfTheModelsOtherEvaluators()
+    {
+        // two chains' evaluators: the second passed its checked replays while the shift stood still; the first then caught
+        // the shift changing, and the model reports that gradients run the body: the second must not keep a stale graph
+        double shift = 0;
+        var model = Model.Create("outside-state-2", m =>
+        {
+            var x = m.Parameter("x");
+            m.Prior(Normal.LogProb(x, shift, 1.0));
+        }).Compile();
+        var first = model.CreateModelEvaluator();
+        var second = model.CreateModelEvaluator();
+        var g = new double[1];
+        for (int k = 0; k < GraphReplay.Checks + 3; k++)
+        {
+            second.LogDensityAndGradient([0.25], g);
+        }
+
+        Assert.True(second.LastGradientReplayed);
+        for (int k = 0; k < GraphReplay.Checks + 2 && model.ReplayFallbackReason is null; k++)
+        {
+            shift = k + 1;
+            first.LogDensityAndGradient([0.25], g);
+        }
+
+        Assert.NotNull(model.ReplayFallbackReason);
+        shift = 10;
+        Assert.Equal(MN.Normal.PDFLn(10, 1.0, 0.25), second.LogDensityAndGradient([0.25], g), 1e-12);
+        Assert.Equal(10 - 0.25, g[0], 1e-12);
+        Assert.False(second.LastGradientReplayed);
+    }
 }
 
 /// <summary>Replays of a plain differentiable function's graph (<see cref="GradientEvaluator"/>, LogDensity.FromTape).</summary>
@@ -164,6 +197,55 @@ public class ReplayFunctionTests
 
         Assert.True(replays >= 20 - 2 - 2 - GraphReplay.Checks, $"{replays} of 20 replayed");
         Assert.Null(replayed.ReplayFallbackReason);
+    }
+
+    [Fact]
+    public void TapeDensityWithOutsideState_CanOptOutOfReplays()
+    {
+        // a tempered target: the temperature is read from outside the function and changed after the checked replays, so a
+        // replayed graph keeps the old one; LogDensity.FromTape must offer the opt-out GradientEvaluator has
+        double temperature = 1;
+        Var Tempered(Var x) => -0.5 * temperature * Ops.Sum(Ops.Square(x));
+        var replayed = Inference.Densities.LogDensity.FromTape(1, Tempered).CreateEvaluator();
+        var plain = Inference.Densities.LogDensity.FromTape(1, Tempered, replay: false).CreateEvaluator();
+        var g = new double[1];
+        for (int k = 0; k < GraphReplay.Checks + 3; k++)
+        {
+            replayed.LogDensityAndGradient([0.1 * k], g);
+            plain.LogDensityAndGradient([0.1 * k], g);
+        }
+
+        temperature = 3;
+        Assert.Equal(-0.5 * 0.25, replayed.LogDensityAndGradient([0.5], g));
+        Assert.Equal(-0.5, g[0]);
+        Assert.Equal(-0.5 * 3 * 0.25, plain.LogDensityAndGradient([0.5], g), 1e-15);
+        Assert.Equal(-1.5, g[0], 1e-15);
+    }
+
+    [Fact]
+    public void TapeDensityWithOutsideState_CaughtByOneEvaluator_StopsTheOthers()
+    {
+        // as for a compiled model: one evaluator of a FromTape density catching the outside state stops every other's replays
+        double shift = 0;
+        var density = Inference.Densities.LogDensity.FromTape(1, x => -0.5 * Ops.Sum(Ops.Square(x - shift)));
+        var first = density.CreateEvaluator();
+        var second = density.CreateEvaluator();
+        var g = new double[1];
+        for (int k = 0; k < GraphReplay.Checks + 3; k++)
+        {
+            second.LogDensityAndGradient([0.25], g);
+        }
+
+        for (int k = 0; k < GraphReplay.Checks + 2; k++)
+        {
+            shift = k + 1;
+            first.LogDensityAndGradient([0.25], g);
+        }
+
+        shift = 10;
+        Assert.Equal(-0.5 * 9.75 * 9.75, second.LogDensityAndGradient([0.25], g), 1e-12);
+        Assert.Equal(9.75, g[0], 1e-12);
+        Assert.Equal(-0.5 * 9.75 * 9.75, density.CreateEvaluator().LogDensityAndGradient([0.25], g), 1e-12);
     }
 
     [Fact]
