@@ -15,32 +15,34 @@ public sealed class GradientEvaluator : IGradientRecorder
     private readonly Func<Var, Var> _function;
     private readonly Tape _tape = new();
     private readonly GraphReplay _replay;
-    private string? _replayFallback;
+    private readonly ReplayStop _replayStop;
 
     /// <summary>Creates an evaluator of <paramref name="function"/> on vectors of length <paramref name="dimension"/>.</summary>
     /// <param name="function">The scalar function.</param>
     /// <param name="dimension">The length of its input.</param>
     /// <param name="replay">Whether gradients may replay the recorded graph (see the remarks).</param>
     public GradientEvaluator(Func<Var, Var> function, int dimension, bool replay = true)
+        : this(function, dimension, replay, NewReplayStop())
+    {
+    }
+
+    // replayStop: shared by the evaluators of one function (LogDensity.FromTape), so that one's disagreement stops all
+    internal GradientEvaluator(Func<Var, Var> function, int dimension, bool replay, ReplayStop replayStop)
     {
         ArgumentNullException.ThrowIfNull(function);
         ArgumentOutOfRangeException.ThrowIfNegative(dimension);
         _function = function;
         Dimension = dimension;
-        _replay = new GraphReplay(_tape, dimension, replay, reason =>
-        {
-            _replayFallback = reason;
-            Console.Error.WriteLine($"Gradients record the function at every call: {reason}");
-        });
+        _replayStop = replayStop;
+        _replay = new GraphReplay(_tape, dimension, replay, replayStop);
     }
 
+    internal static ReplayStop NewReplayStop() => new("Gradients record the function");
+
     /// <summary>Null unless a replay of the recorded graph disagreed with recording it afresh; then why (replays stopped).</summary>
-    public string? ReplayFallbackReason => _replayFallback;
+    public string? ReplayFallbackReason => _replayStop.Reason;
 
     internal bool LastGradientReplayed => _replay.LastReplayed;
-
-    /// <summary>Ends replays: gradients record the function at every call from now on.</summary>
-    internal void StopReplays() => _replay.Stop();
 
     /// <summary>The length of the input vector.</summary>
     public int Dimension { get; }

@@ -10,20 +10,42 @@ internal interface IGradientRecorder
 }
 
 /// <summary>
+/// Whether replays may still be used by the evaluators of one model or function: once one of them finds a replay
+/// disagreeing with recording afresh, every one records from then on, and the reason is said once.
+/// </summary>
+/// <param name="owner">Who records at every evaluation from then on, for the message ("Model 'm': gradients run the body").</param>
+internal sealed class ReplayStop(string owner)
+{
+    private string? _reason;
+
+    /// <summary>Null while replays may be used; otherwise why they stopped.</summary>
+    public string? Reason => Volatile.Read(ref _reason);
+
+    /// <summary>Stops replays for every evaluator sharing this; the first reason wins and is written to the error stream.</summary>
+    public void Stop(string reason)
+    {
+        if (Interlocked.CompareExchange(ref _reason, reason, null) is null)
+        {
+            Console.Error.WriteLine($"{owner} at every evaluation: {reason}");
+        }
+    }
+}
+
+/// <summary>
 /// Replays a gradient evaluation's recorded graph at new positions instead of recording it again: when the recording code
 /// recorded only ops that replay (<see cref="IReplayable"/>), read no value through the public accessors, and left only
 /// checkable guards, its graph is kept and each later evaluation writes the new position into the position leaf, recomputes
 /// the nodes in order and runs the backward pass: the same arithmetic, so the same bits, without the recording code and the
 /// tape's per-node bookkeeping. The first <see cref="Checks"/> replays are compared to the bit with recording afresh; a
-/// difference (code that reads state outside the tape which changed between evaluations) ends replays and is reported once.
+/// difference (code that reads state outside the tape which changed between evaluations) ends replays for every evaluator
+/// sharing <paramref name="stop"/>.
 /// </summary>
-internal sealed class GraphReplay(Tape tape, int dimension, bool enabled, Action<string> stop)
+internal sealed class GraphReplay(Tape tape, int dimension, bool enabled, ReplayStop stop)
 {
     /// <summary>How many replays are compared with recording afresh before replays are trusted.</summary>
     internal const int Checks = 3;
 
     private readonly double[] _check = new double[dimension];
-    private bool _enabled = enabled;
     private int _nodes;          // nodes of the graph being replayed; 0 when there is none
     private int _generation;     // the tape's generation when it was recorded (any other use of the tape resets it)
     private int _position;       // its position leaf
@@ -38,7 +60,7 @@ internal sealed class GraphReplay(Tape tape, int dimension, bool enabled, Action
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public double Evaluate(IGradientRecorder recorder, ReadOnlySpan<double> x, Span<double> gradient)
     {
-        if (_nodes > 0 && tape.Generation == _generation)
+        if (_nodes > 0 && tape.Generation == _generation && stop.Reason is null)
         {
             if (_checks >= Checks)
             {
@@ -57,13 +79,6 @@ internal sealed class GraphReplay(Tape tape, int dimension, bool enabled, Action
         return recorder.Record(x, gradient);
     }
 
-    /// <summary>Ends replays (another evaluator of the same code found that replays disagree with recording): records from now on.</summary>
-    public void Stop()
-    {
-        _enabled = false;
-        _nodes = 0;
-    }
-
     /// <summary>Call after resetting the tape and before recording (counts the public value reads from here).</summary>
     public void BeginRecording() => _reads = tape.ValueReads;
 
@@ -73,7 +88,7 @@ internal sealed class GraphReplay(Tape tape, int dimension, bool enabled, Action
     /// </summary>
     public void EndRecording(Var position, Var output, bool allowed = true)
     {
-        bool replayable = _enabled && allowed && tape.CanReplay && tape.ValueReads == _reads;
+        bool replayable = enabled && allowed && stop.Reason is null && tape.CanReplay && tape.ValueReads == _reads;
         _position = tape.Check(position);
         _output = tape.Check(output);
         _generation = tape.Generation;
@@ -84,7 +99,7 @@ internal sealed class GraphReplay(Tape tape, int dimension, bool enabled, Action
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private bool TryReplay(ReadOnlySpan<double> x, Span<double> gradient, out double value)
     {
-        using var session = tape.BeginReplay();
+        using var session = tape.Claim();
         x.CopyTo(tape.V(_position));
         if (!tape.Replay(_nodes))
         {
@@ -132,13 +147,13 @@ internal sealed class GraphReplay(Tape tape, int dimension, bool enabled, Action
 
         if (failure is not null)
         {
-            _enabled = false;
-            _nodes = 0;
-            stop(failure);
-            return recorded;
+            stop.Stop(failure);
+        }
+        else
+        {
+            _checks++;
         }
 
-        _checks++;
         return recorded;
     }
 }

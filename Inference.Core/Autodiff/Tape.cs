@@ -65,12 +65,12 @@ public sealed class Tape
     /// <exception cref="InvalidOperationException">Another evaluation holds the tape.</exception>
     public TapeSession Begin()
     {
-        Claim();
+        Acquire();
         Reset();
         return new TapeSession(this);
     }
 
-    private void Claim()
+    private void Acquire()
     {
         if (Interlocked.Exchange(ref _inUse, 1) != 0)
         {
@@ -493,12 +493,12 @@ public sealed class Tape
     }
 
     /// <summary>
-    /// Claims the tape for a replay of what it holds (as <see cref="Begin"/>, without the reset): dispose the session
-    /// when done.
+    /// Claims the tape as <see cref="Begin"/> does, without the reset (to replay what it holds, or to keep it while its
+    /// owner evaluates on another tape): dispose the session when done.
     /// </summary>
-    internal TapeSession BeginReplay()
+    internal TapeSession Claim()
     {
-        Claim();
+        Acquire();
         return new TapeSession(this);
     }
 

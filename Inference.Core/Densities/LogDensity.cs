@@ -114,32 +114,18 @@ public static class LogDensity
 
         public IReadOnlyList<string> CoordinateNames => names;
 
-        // set once any evaluator's replay disagreed with running the function: every evaluator of it records from then on
-        private volatile bool _replaysStopped;
+        // shared by its evaluators: once one's replay disagrees with running the function, every one records from then on
+        private readonly ReplayStop _replayStop = GradientEvaluator.NewReplayStop();
 
-        public ILogDensityEvaluator CreateEvaluator() => new Evaluator(this, new GradientEvaluator(function, dimension, replay && !_replaysStopped));
+        public ILogDensityEvaluator CreateEvaluator() => new Evaluator(new GradientEvaluator(function, dimension, replay, _replayStop));
 
-        private sealed class Evaluator(TapeLogDensity owner, GradientEvaluator inner) : ILogDensityEvaluator
+        private sealed class Evaluator(GradientEvaluator inner) : ILogDensityEvaluator
         {
             public int Dimension => inner.Dimension;
 
             public double LogDensity(ReadOnlySpan<double> x) => inner.Value(x);
 
-            public double LogDensityAndGradient(ReadOnlySpan<double> x, Span<double> gradient)
-            {
-                if (owner._replaysStopped)
-                {
-                    inner.StopReplays();
-                }
-
-                double value = inner.ValueAndGradient(x, gradient);
-                if (inner.ReplayFallbackReason is not null)
-                {
-                    owner._replaysStopped = true;
-                }
-
-                return value;
-            }
+            public double LogDensityAndGradient(ReadOnlySpan<double> x, Span<double> gradient) => inner.ValueAndGradient(x, gradient);
 
             public void LogDensityAndGradientBatch(ReadOnlySpan<double> points, Span<double> values, Span<double> gradients) =>
                 BatchByRows(this, points, values, gradients);

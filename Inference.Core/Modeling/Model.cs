@@ -97,6 +97,7 @@ public sealed class CompiledModel : IConstrainedDensity
         Model = model;
         Layout = layout;
         Data = data;
+        ReplayStop = new ReplayStop($"Model '{model.Name}': gradients run the body");
     }
 
     /// <summary>The observed data the body named with <see cref="ModelContext.Data(string, double[])"/>, by name.</summary>
@@ -144,18 +145,11 @@ public sealed class CompiledModel : IConstrainedDensity
     /// </summary>
     public bool ReplaysRecordedGraph { get; set; } = true;
 
-    private string? _replayFallback;
+    // shared by the model's evaluators: once one's replay disagrees with running the body, every one records from then on
+    internal ReplayStop ReplayStop { get; }
 
     /// <summary>Null unless a replay of the recorded graph disagreed with running the body; then why (replays stopped).</summary>
-    public string? ReplayFallbackReason => Volatile.Read(ref _replayFallback);
-
-    internal void StopReplays(string reason)
-    {
-        if (Interlocked.CompareExchange(ref _replayFallback, reason, null) is null)
-        {
-            Console.Error.WriteLine($"Model '{Model.Name}': gradients run the body at every evaluation: {reason}");
-        }
-    }
+    public string? ReplayFallbackReason => ReplayStop.Reason;
 
     /// <inheritdoc/>
     public int Dimension => Layout.Dimension;
@@ -218,7 +212,7 @@ public sealed class ModelEvaluator : ILogDensityEvaluator, IDrawConstrainer, IGr
         _context.Attach(model.Layout);
         _gradContext = new ModelContext(_gradTape);
         _gradContext.Attach(model.Layout);
-        _replay = new GraphReplay(_gradTape, model.Dimension, model.ReplaysRecordedGraph && model.ReplayFallbackReason is null, model.StopReplays);
+        _replay = new GraphReplay(_gradTape, model.Dimension, model.ReplaysRecordedGraph, model.ReplayStop);
     }
 
     /// <summary>Whether the last gradient came from a replay of the recorded graph rather than from running the body.</summary>
@@ -231,9 +225,7 @@ public sealed class ModelEvaluator : ILogDensityEvaluator, IDrawConstrainer, IGr
     public double LogDensity(ReadOnlySpan<double> x)
     {
         CheckLength(x.Length, nameof(x));
-        // the gradient tape is claimed too: one evaluator is one evaluation at a time, whichever tape it runs on
-        using var claim = _gradTape.BeginReplay();
-        using var session = _tape.Begin();
+        using var session = BeginOther();
         using var scope = _tape.NoGrad();
         return Run(_context, _tape.Constant(x)).Item;
     }
@@ -244,12 +236,6 @@ public sealed class ModelEvaluator : ILogDensityEvaluator, IDrawConstrainer, IGr
     {
         CheckLength(x.Length, nameof(x));
         CheckLength(gradient.Length, nameof(gradient));
-        if (_model.ReplayFallbackReason is not null)
-        {
-            // another evaluator of the model (another chain) caught a replay disagreeing with the body: none replays now
-            _replay.Stop();
-        }
-
         return _replay.Evaluate(this, x, gradient);
     }
 
@@ -272,7 +258,7 @@ public sealed class ModelEvaluator : ILogDensityEvaluator, IDrawConstrainer, IGr
             gradient.Clear();
         }
 
-        return _gradTape.V(_gradTape.Check(lp))[0];
+        return lp.Item;
     }
 
     /// <inheritdoc/>
@@ -361,9 +347,7 @@ public sealed class ModelEvaluator : ILogDensityEvaluator, IDrawConstrainer, IGr
     private void Batched(ReadOnlySpan<double> points, Span<double> values, Span<double> gradients, int n)
     {
         int d = _model.Dimension;
-        // the gradient tape is claimed too: one evaluator is one evaluation at a time, whichever tape it runs on
-        using var claim = _gradTape.BeginReplay();
-        using var session = _tape.Begin();
+        using var session = BeginOther();
         var position = _tape.BatchedVariable(points, n, d);
         var lp = Run(_context, position);
         int li = _tape.Check(lp);
@@ -410,9 +394,7 @@ public sealed class ModelEvaluator : ILogDensityEvaluator, IDrawConstrainer, IGr
     public LogDensityParts Parts(ReadOnlySpan<double> x)
     {
         CheckLength(x.Length, nameof(x));
-        // the gradient tape is claimed too: one evaluator is one evaluation at a time, whichever tape it runs on
-        using var claim = _gradTape.BeginReplay();
-        using var session = _tape.Begin();
+        using var session = BeginOther();
         using var scope = _tape.NoGrad();
         _context.Begin(_tape.Constant(x));
         _model.Model.Body(_context);
@@ -425,9 +407,7 @@ public sealed class ModelEvaluator : ILogDensityEvaluator, IDrawConstrainer, IGr
     {
         CheckLength(x.Length, nameof(x));
         var pointwise = new List<double>();
-        // the gradient tape is claimed too: one evaluator is one evaluation at a time, whichever tape it runs on
-        using var claim = _gradTape.BeginReplay();
-        using var session = _tape.Begin();
+        using var session = BeginOther();
         using var scope = _tape.NoGrad();
         _context.Begin(_tape.Constant(x), pointwise: pointwise);
         _model.Model.Body(_context);
@@ -448,9 +428,7 @@ public sealed class ModelEvaluator : ILogDensityEvaluator, IDrawConstrainer, IGr
             throw new ArgumentException($"destination has {destination.Length} entries; the model has {layout.ConstrainedNames.Count} constrained values.", nameof(destination));
         }
 
-        // the gradient tape is claimed too: one evaluator is one evaluation at a time, whichever tape it runs on
-        using var claim = _gradTape.BeginReplay();
-        using var session = _tape.Begin();
+        using var session = BeginOther();
         using var scope = _tape.NoGrad();
         // the body computes the parameters' constrained values (bounds may depend on other parameters) and the derived ones
         if (_constrainParameters.Length != layout.ParameterNames.Count || _constrainDerived.Length != layout.DerivedNames.Count)
@@ -466,6 +444,31 @@ public sealed class ModelEvaluator : ILogDensityEvaluator, IDrawConstrainer, IGr
         _context.End();
         parameters.CopyTo(destination);
         derived.CopyTo(destination[parameters.Length..]);
+    }
+
+    // an evaluation on the tape of everything but gradients; the gradient tape is claimed too, so that one evaluator is one
+    // evaluation at a time whichever tape it runs on (a second thread or a re-entrant call gets the tape's clear error)
+    private OtherSession BeginOther()
+    {
+        var claim = _gradTape.Claim();
+        try
+        {
+            return new OtherSession(claim, _tape.Begin());
+        }
+        catch
+        {
+            claim.Dispose();
+            throw;
+        }
+    }
+
+    private readonly struct OtherSession(TapeSession claim, TapeSession session) : IDisposable
+    {
+        public void Dispose()
+        {
+            session.Dispose();
+            claim.Dispose();
+        }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]

@@ -105,16 +105,19 @@ public class ReplayModelTests
         }
     }
 
+    // x ~ Normal(shift, 1) with the shift read from outside the model at every evaluation
+    private static CompiledModel Shifted(string name, Func<double> shift) => Model.Create(name, m =>
+    {
+        var x = m.Parameter("x");
+        m.Prior(Normal.LogProb(x, shift(), 1.0));
+    }).Compile();
+
     [Fact]
     public void BodyWithOutsideState_IsCaughtByTheFirstReplays_AndStopsReplaying()
     {
         // a shift read from outside the model and changed between evaluations: the checked replays disagree with the body
         double shift = 0;
-        var model = Model.Create("outside-state", m =>
-        {
-            var x = m.Parameter("x");
-            m.Prior(Normal.LogProb(x, shift, 1.0));
-        }).Compile();
+        var model = Shifted("outside-state", () => shift);
         var ev = model.CreateModelEvaluator();
         var g = new double[1];
         for (int k = 0; k < 6; k++)
@@ -135,11 +138,7 @@ public class ReplayModelTests
         // two chains' evaluators: the second passed its checked replays while the shift stood still; the first then caught
         // the shift changing, and the model reports that gradients run the body: the second must not keep a stale graph
         double shift = 0;
-        var model = Model.Create("outside-state-2", m =>
-        {
-            var x = m.Parameter("x");
-            m.Prior(Normal.LogProb(x, shift, 1.0));
-        }).Compile();
+        var model = Shifted("outside-state-2", () => shift);
         var first = model.CreateModelEvaluator();
         var second = model.CreateModelEvaluator();
         var g = new double[1];
